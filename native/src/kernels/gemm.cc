@@ -1,0 +1,211 @@
+#include "kernels/gemm.h"
+
+#include <immintrin.h>
+#include <omp.h>
+
+#include <dnnl.hpp>
+#include <functional>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+namespace trd::kernels {
+namespace {
+
+// oneDNN objects are created once per thread: each replica runs on its own worker thread, so the
+// thread-local caches need no locking and no stream is shared between replicas.
+struct ThreadContext {
+  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+  dnnl::stream stream{engine};
+};
+
+ThreadContext& context() {
+  thread_local ThreadContext ctx;
+  return ctx;
+}
+
+struct ShapeKey {
+  int64_t m, n, k, lda, ldb, ldc;
+  float alpha;
+  int kind;
+  bool operator==(const ShapeKey& o) const {
+    return m == o.m && n == o.n && k == o.k && lda == o.lda && ldb == o.ldb && ldc == o.ldc && alpha == o.alpha &&
+           kind == o.kind;
+  }
+};
+
+struct ShapeKeyHash {
+  size_t operator()(const ShapeKey& s) const {
+    size_t h = std::hash<int64_t>()(s.m);
+    for (int64_t v : {s.n, s.k, s.lda, s.ldb, s.ldc, static_cast<int64_t>(s.kind)})
+      h = h * 1000003u ^ std::hash<int64_t>()(v);
+    return h ^ std::hash<float>()(s.alpha);
+  }
+};
+
+struct CachedMatmul {
+  dnnl::matmul primitive;
+  dnnl::memory::desc a, b, c;
+};
+
+// Primitive creation costs far more than a decoding-step product, so primitives are cached by shape;
+// a decoding run sees only a handful of distinct shapes.
+CachedMatmul& cached_matmul(const ShapeKey& key, dnnl::memory::data_type at, dnnl::memory::data_type bt,
+                            dnnl::memory::data_type ct) {
+  thread_local std::unordered_map<ShapeKey, std::unique_ptr<CachedMatmul>, ShapeKeyHash> cache;
+  auto it = cache.find(key);
+  if (it != cache.end()) return *it->second;
+  using dims = dnnl::memory::dims;
+  auto entry = std::make_unique<CachedMatmul>();
+  entry->a = dnnl::memory::desc(dims{key.m, key.k}, at, dims{key.lda, 1});
+  entry->b = dnnl::memory::desc(dims{key.k, key.n}, bt, dims{1, key.ldb});
+  entry->c = dnnl::memory::desc(dims{key.m, key.n}, ct, dims{key.ldc, 1});
+  dnnl::primitive_attr attr;
+  if (key.alpha != 1.0f) attr.set_output_scales(0, {key.alpha});
+  dnnl::matmul::desc desc(entry->a, entry->b, entry->c);
+  dnnl::matmul::primitive_desc pd(desc, attr, context().engine);
+  entry->primitive = dnnl::matmul(pd);
+  return *cache.emplace(key, std::move(entry)).first->second;
+}
+
+void run(CachedMatmul& mm, const void* a, const void* b, void* c) {
+  auto& ctx = context();
+  dnnl::memory am(mm.a, ctx.engine, const_cast<void*>(a));
+  dnnl::memory bm(mm.b, ctx.engine, const_cast<void*>(b));
+  dnnl::memory cm(mm.c, ctx.engine, c);
+  mm.primitive.execute(ctx.stream, {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, cm}});
+  ctx.stream.wait();
+}
+
+// Exact s8 x s8 -> s32 for a block of 4 weight rows: widen to int16 and use vpmaddwd, whose pair
+// sums (at most 2 * 128 * 128) cannot overflow int32.
+__attribute__((target("avx2"))) inline int32_t hsum_epi32(__m256i v) {
+  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
+  return _mm_cvtsi128_si32(s);
+}
+
+__attribute__((target("avx2"))) void widening_block_avx2(const int16_t* a16, int64_t m, const int16_t* b16,
+                                                          int64_t rows, int64_t k, int32_t* c, int64_t ldc) {
+  const int64_t k16 = k / 16 * 16;
+  for (int64_t i = 0; i < m; ++i) {
+    const int16_t* ar = a16 + i * k;
+    __m256i acc[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(),
+                      _mm256_setzero_si256()};
+    for (int64_t p = 0; p < k16; p += 16) {
+      const __m256i av = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ar + p));
+      for (int64_t r = 0; r < rows; ++r) {
+        const __m256i bv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b16 + r * k + p));
+        acc[r] = _mm256_add_epi32(acc[r], _mm256_madd_epi16(av, bv));
+      }
+    }
+    for (int64_t r = 0; r < rows; ++r) {
+      int32_t sum = hsum_epi32(acc[r]);
+      for (int64_t p = k16; p < k; ++p) sum += static_cast<int32_t>(ar[p]) * static_cast<int32_t>(b16[r * k + p]);
+      c[i * ldc + r] = sum;
+    }
+  }
+}
+
+void widening_block_generic(const int16_t* a16, int64_t m, const int16_t* b16, int64_t rows, int64_t k, int32_t* c,
+                            int64_t ldc) {
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t r = 0; r < rows; ++r) {
+      int32_t sum = 0;
+      for (int64_t p = 0; p < k; ++p) sum += static_cast<int32_t>(a16[i * k + p]) * static_cast<int32_t>(b16[r * k + p]);
+      c[i * ldc + r] = sum;
+    }
+}
+
+bool probe_onednn_exactness() {
+  // Worst case for vpmaddubsw: every pair sums to 2 * 255 * 127, above int16's range.
+  const int64_t m = 2, n = 16, k = 64;
+  std::vector<uint8_t> a(m * k, 255);
+  std::vector<int8_t> b(n * k, 127);
+  std::vector<int32_t> c(m * n, 0);
+  try {
+    gemm_u8s8s32_nt_onednn(a.data(), b.data(), c.data(), m, n, k);
+  } catch (...) {
+    return false;
+  }
+  for (int32_t v : c)
+    if (v != 255 * 127 * k) return false;
+  return true;
+}
+
+}  // namespace
+
+void gemm_f32_nt(const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc, int64_t m,
+                 int64_t n, int64_t k, float alpha) {
+  if (m == 0 || n == 0) return;
+  using dt = dnnl::memory::data_type;
+  ShapeKey key{m, n, k, lda, ldb, ldc, alpha, 0};
+  run(cached_matmul(key, dt::f32, dt::f32, dt::f32), a, b, c);
+}
+
+void gemm_u8s8s32_nt_onednn(const uint8_t* a, const int8_t* b, int32_t* c, int64_t m, int64_t n, int64_t k) {
+  if (m == 0 || n == 0) return;
+  using dt = dnnl::memory::data_type;
+  ShapeKey key{m, n, k, k, k, n, 1.0f, 1};
+  run(cached_matmul(key, dt::u8, dt::s8, dt::s32), a, b, c);
+}
+
+void gemm_s8s8s32_nt_widening(const int8_t* a, const int8_t* b, int32_t* c, int64_t m, int64_t n, int64_t k) {
+  if (m == 0 || n == 0) return;
+  thread_local std::vector<int16_t> a16;
+  a16.resize(static_cast<size_t>(m * k));
+  for (int64_t i = 0; i < m * k; ++i) a16[i] = a[i];
+  const bool avx2 = __builtin_cpu_supports("avx2");
+  const int64_t blocks = (n + 3) / 4;
+  const int16_t* a16p = a16.data();
+#pragma omp parallel
+  {
+    thread_local std::vector<int16_t> b16;
+    thread_local std::vector<int32_t> cblock;
+    b16.resize(static_cast<size_t>(4 * k));
+    cblock.resize(static_cast<size_t>(m * 4));
+#pragma omp for schedule(static)
+    for (int64_t blk = 0; blk < blocks; ++blk) {
+      const int64_t n0 = blk * 4;
+      const int64_t rows = std::min<int64_t>(4, n - n0);
+      for (int64_t i = 0; i < rows * k; ++i) b16[i] = b[n0 * k + i];
+      if (avx2)
+        widening_block_avx2(a16p, m, b16.data(), rows, k, cblock.data(), 4);
+      else
+        widening_block_generic(a16p, m, b16.data(), rows, k, cblock.data(), 4);
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t r = 0; r < rows; ++r) c[i * n + n0 + r] = cblock[i * 4 + r];
+    }
+  }
+}
+
+bool onednn_int8_is_exact() {
+  static const bool exact = probe_onednn_exactness();
+  return exact;
+}
+
+void compute_compensation(const int8_t* b, int64_t n, int64_t k, int32_t* compensation) {
+  for (int64_t j = 0; j < n; ++j) {
+    int32_t sum = 0;
+    for (int64_t p = 0; p < k; ++p) sum += b[j * k + p];
+    compensation[j] = -128 * sum;
+  }
+}
+
+void gemm_s8s8s32_nt(const int8_t* a, const int8_t* b, const int32_t* compensation, int32_t* c, int64_t m, int64_t n,
+                     int64_t k) {
+  if (m == 0 || n == 0) return;
+  if (!onednn_int8_is_exact()) {
+    gemm_s8s8s32_nt_widening(a, b, c, m, n, k);
+    return;
+  }
+  thread_local std::vector<uint8_t> shifted;
+  shifted.resize(static_cast<size_t>(m * k));
+  for (int64_t i = 0; i < m * k; ++i) shifted[i] = static_cast<uint8_t>(static_cast<int32_t>(a[i]) + 128);
+  gemm_u8s8s32_nt_onednn(shifted.data(), b, c, m, n, k);
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) c[i * n + j] += compensation[j];
+}
+
+}  // namespace trd::kernels

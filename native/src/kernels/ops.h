@@ -1,0 +1,45 @@
+// Element-wise and row-wise kernels with CTranslate2's CPU semantics (src/cpu/kernels.cc).
+#pragma once
+
+#include <cstdint>
+
+namespace trd::kernels {
+
+// CTranslate2's activation enum order (include/ctranslate2/ops/activation.h).
+enum class Activation : int { ReLU = 0, GELUTanh = 1, Swish = 2, GELU = 3, GELUSigmoid = 4, Tanh = 5, Sigmoid = 6 };
+constexpr int kActivationCount = 7;
+
+float apply_activation(Activation activation, float x);
+void apply_activation(Activation activation, float* x, int64_t size);
+
+// y = (x - mean) * rsqrt(var + eps) * gamma + beta per row of `depth`, with CTranslate2's
+// single-pass variance max(E[x^2] - mean^2, 0). In-place allowed (x == y).
+void layer_norm(const float* x, const float* gamma, const float* beta, float* y, int64_t rows, int64_t depth,
+                float epsilon);
+
+// Softmax over the first `valid` entries of a row of `size`; the rest are set to 0.
+void softmax(float* x, int64_t size, int64_t valid);
+
+// y = x - max - log(sum(exp(x - max))) over one row.
+void log_softmax(const float* x, float* y, int64_t size);
+
+// Per-row int8 quantization of activations: scale = 127 / max|row| (1 when the row is 0),
+// q = round-half-to-even(x * scale) (or truncation when `round` is false, binary versions < 5).
+void quantize_rows(const float* x, int64_t rows, int64_t depth, int8_t* q, float* scales, bool round);
+
+// y[i, n] = act((float(c[i, n]) * (1 / sx[i])) / sw[n] + bias[n]) (bias may be null).
+void dequantize_gemm_output(const int32_t* c, const float* sx, const float* sw, const float* bias,
+                            bool apply_act, Activation act, float* y, int64_t m, int64_t n);
+
+// y[i, :] += bias (bias may be null), then the activation when `apply_act`.
+void add_bias_activation(float* y, const float* bias, bool apply_act, Activation act, int64_t m, int64_t n);
+
+// x = float(q) * (1 / scale) for one embedding row.
+void dequantize_row(const int8_t* q, float scale, float* x, int64_t depth);
+
+// Sum-of-products kernel used by attention (8 interleaved partial sums, like a vectorized GEMM).
+float dot(const float* a, const float* b, int64_t size);
+// y += alpha * x
+void axpy(float alpha, const float* x, float* y, int64_t size);
+
+}  // namespace trd::kernels
