@@ -18,6 +18,11 @@ enum class DType : uint8_t { Float32 = 0, Int8 = 1, Int16 = 2, Int32 = 3, Float1
 
 size_t dtype_size(DType dtype);
 const char* dtype_name(DType dtype);
+// The DType for a model.bin dtype id; nullopt for an id outside the table.
+std::optional<DType> dtype_from_id(uint8_t id);
+// IEEE binary16 / bfloat16 bit patterns to float32 (exact; NaN and infinities preserved).
+float half_to_float(uint16_t bits);
+float bfloat16_to_float(uint16_t bits);
 
 struct Tensor {
   std::string name;
@@ -31,6 +36,15 @@ struct Tensor {
   // A scalar converted from whatever dtype is stored (CTranslate2's as_scalar<T>).
   double scalar_value() const;
 };
+
+// The tensor's values as float32: float32 copied, float16/bfloat16 widened, integer types cast
+// value by value. No quantization scale is applied (an int8 weight's `_scale` is a separate
+// variable), so this is the stored value, not the dequantized one.
+std::vector<float> to_float32(const Tensor& tensor);
+
+// A string attribute: the converter stores Python strings as 1-D int8 arrays of UTF-8 bytes.
+// Throws trd::Error(TRD_INVALID_MODEL) naming the variable when it is not such an array.
+std::string tensor_string_value(const Tensor& tensor);
 
 struct ModelConfig {
   std::string unk_token = "<unk>";
