@@ -61,7 +61,8 @@ class ModelBinWriter {
   }
   std::vector<WrittenVariable>& variables() { return variables_; }
 
-  std::vector<uint8_t> bytes() const {
+  // `payloads`, when given, receives each variable's payload span [begin, end) in the output.
+  std::vector<uint8_t> bytes(std::vector<std::pair<size_t, size_t>>* payloads = nullptr) const {
     std::vector<uint8_t> out;
     u32(out, version_);
     if (version_ >= 2) {
@@ -81,6 +82,7 @@ class ModelBinWriter {
         out.push_back(static_cast<uint8_t>(item));
         u32(out, static_cast<uint32_t>(v.data.size() / item));
       }
+      if (payloads) payloads->emplace_back(out.size(), out.size() + v.data.size());
       out.insert(out.end(), v.data.begin(), v.data.end());
     }
     if (version_ >= 3) {
@@ -128,7 +130,9 @@ inline std::vector<float> random_floats(size_t n, uint32_t seed) {
 // A complete, tiny NLLB-shaped TransformerSpec (1 encoder and 1 decoder layer, d = 4, ffn = 8,
 // vocabulary `vocab_size`, 6 position rows) with the three aliases CT2's converter writes. With
 // `int8`, linear weights and the embedding are int8 with per-row `_scale`s, as §3.7 describes.
-inline ModelBinWriter tiny_transformer(uint32_t vocab_size = 6, bool int8 = false, uint32_t version = 6) {
+// A non-zero `source_vocab_size` gives the encoder its own embedding of that many rows (separate
+// source/target vocabularies) instead of the alias.
+inline ModelBinWriter tiny_transformer(uint32_t vocab_size = 6, bool int8 = false, uint32_t version = 6, uint32_t source_vocab_size = 0) {
   const uint32_t d = 4, f = 8, positions = 6;
   ModelBinWriter w(version);
   uint32_t seed = 1;
@@ -188,7 +192,10 @@ inline ModelBinWriter tiny_transformer(uint32_t vocab_size = 6, bool int8 = fals
   w.add_scalar<int16_t>("decoder/alignment_layer", DType::Int16, -1);
   w.add_scalar<int16_t>("decoder/alignment_heads", DType::Int16, 1);
   w.alias("decoder/projection/weight", "decoder/embeddings/weight");
-  w.alias("encoder/embeddings_0/weight", "decoder/embeddings/weight");
+  if (source_vocab_size)
+    weight("encoder/embeddings_0/weight", source_vocab_size, d);
+  else
+    w.alias("encoder/embeddings_0/weight", "decoder/embeddings/weight");
   w.alias("encoder/position_encodings/encodings", "decoder/position_encodings/encodings");
   return w;
 }
