@@ -112,7 +112,7 @@ internal static class OperationsEndpoints
         {
             return new EngineInfo(NativeLibraryInfo.Version, NativeLibraryInfo.AbiVersion, null);
         }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or TypeInitializationException or TraductorNativeException)
+        catch (Exception e) when (e is NativeLibraryLoadException or DllNotFoundException or EntryPointNotFoundException or TypeInitializationException or TraductorNativeException)
         {
             return new EngineInfo(null, null, $"native library unavailable: {e.GetType().Name}");
         }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Configuration;
 using Serilog.Events;
+using Traductor.Core;
 
 namespace Traductor.Server.Settings;
 
@@ -15,7 +16,7 @@ public static class SettingsLoader
     /// <summary>Largest token count any limit may be set to; far beyond what NLLB can use, it only catches typos.</summary>
     private const int TokenCeiling = 1 << 20;
 
-    private const int MaxBeam = 64;
+    private const int MaxBeam = TranslationService.MaxBeamSize;
 
     /// <summary>Builds the layered configuration and reads the settings from it.</summary>
     /// <param name="envFile">An explicit <c>--env-file</c> (must exist), or null to use <c>./.env</c> when present.</param>
