@@ -1,0 +1,69 @@
+// The Transformer forward passes: encoder over a batch of sources, decoder one step at a time with
+// self-attention and cross-attention caches. One instance per replica holds all scratch memory,
+// reused across batches so the decoding loop does not allocate once it has warmed up.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "layers/weights.h"
+
+namespace trd::layers {
+
+// The runtime's view of a decoder, also implemented by hand-built models in the decoding tests.
+class StepModel {
+ public:
+  virtual ~StepModel() = default;
+  virtual int64_t vocabulary_size() const = 0;
+  // Logits [tokens.size(), V] for one step. Hypothesis i feeds `tokens[i]` at position `step` and
+  // attends to the source of sentence `sentences[i]` of the current batch.
+  virtual void step(int64_t step, const std::vector<int32_t>& tokens, const std::vector<int32_t>& sentences,
+                    float* logits) = 0;
+  // Hypothesis i of the next step continues hypothesis origin[i] of the last step.
+  virtual void reorder(const std::vector<int32_t>& origin) = 0;
+};
+
+class TransformerRunner : public StepModel {
+ public:
+  explicit TransformerRunner(std::shared_ptr<const TransformerWeights> weights);
+
+  // Runs the encoder on `sources` (token ids, no padding) and prepares the cross-attention K/V of
+  // every layer. Every source must be non-empty. Resets the decoder state.
+  void encode(const std::vector<std::vector<int32_t>>& sources);
+
+  int64_t vocabulary_size() const override { return weights_->projection.out(); }
+  void step(int64_t step, const std::vector<int32_t>& tokens, const std::vector<int32_t>& sentences,
+            float* logits) override;
+  void reorder(const std::vector<int32_t>& origin) override;
+
+  const TransformerWeights& weights() const { return *weights_; }
+
+ private:
+  void dense(const Dense& layer, const float* x, int64_t rows, float* y,
+             std::optional<kernels::Activation> activation = std::nullopt, const float* residual = nullptr);
+  void embed(const EmbeddingWeights& e, const int32_t* ids, const int64_t* positions, int64_t rows, float* x);
+  void ensure_cache(int64_t hyps, int64_t steps);
+
+  std::shared_ptr<const TransformerWeights> weights_;
+  int64_t d_;
+
+  // Encoder output projected to cross-attention keys/values, per decoder layer: [total, 2d].
+  std::vector<std::vector<float>> memory_kv_;
+  std::vector<int64_t> source_offsets_, source_lengths_;
+
+  // Self-attention cache per layer: [hyp capacity, step capacity, 2d] (k then v). A second buffer
+  // receives reorders.
+  std::vector<std::vector<float>> cache_, cache_swap_;
+  int64_t cache_hyps_ = 0, cache_steps_ = 0, cache_used_steps_ = 0, cache_used_hyps_ = 0;
+
+  // Scratch.
+  std::vector<float> x_, h_, qkv_, ctx_, inner_, scores_;
+  std::vector<int8_t> q8_;
+  std::vector<float> qscales_;
+  std::vector<int32_t> c32_;
+  std::vector<int64_t> positions_;
+};
+
+}  // namespace trd::layers
