@@ -27,7 +27,7 @@ public sealed class TranslationService : IAsyncDisposable
     private readonly int _maxSegmentPieces;
     private long _tokensGenerated;
 
-    private TranslationService(TranslationServiceOptions options, LoadedModel model)
+    private TranslationService(TranslationServiceOptions options, LoadedModel model, Func<ISegmentEngine, ISegmentEngine>? decorateEngine)
     {
         _options = options;
         _model = model;
@@ -38,7 +38,7 @@ public sealed class TranslationService : IAsyncDisposable
         var segmentTokens = Math.Min(options.MaxSegmentTokens, model.PositionRows - 2);
         _maxSegmentPieces = segmentTokens - NllbConventions.FramingTokens;
         _batcher = new SegmentBatcher<CachedSegment>(
-            new NativeSegmentEngine(model.Translator),
+            decorateEngine is null ? new NativeSegmentEngine(model.Translator) : decorateEngine(new NativeSegmentEngine(model.Translator)),
             Finish,
             options.InterThreads,
             options.MaxBatchSize,
@@ -64,14 +64,17 @@ public sealed class TranslationService : IAsyncDisposable
     /// Throws <see cref="ModelLoadException"/> saying what is wrong (path, format, mismatch), or
     /// <see cref="ArgumentException"/> for options out of range.
     /// </summary>
-    public static TranslationService Load(TranslationServiceOptions options)
+    public static TranslationService Load(TranslationServiceOptions options) => Load(options, null);
+
+    /// <summary>Tests observe what reaches the engine through <paramref name="decorateEngine"/>.</summary>
+    internal static TranslationService Load(TranslationServiceOptions options, Func<ISegmentEngine, ISegmentEngine>? decorateEngine)
     {
         ArgumentNullException.ThrowIfNull(options);
         Validate(options);
         var model = LoadedModel.Load(options);
         try
         {
-            return new TranslationService(options, model);
+            return new TranslationService(options, model, decorateEngine);
         }
         catch
         {
