@@ -61,8 +61,14 @@ class ModelBinWriter {
   }
   std::vector<WrittenVariable>& variables() { return variables_; }
 
-  // `payloads`, when given, receives each variable's payload span [begin, end) in the output.
-  std::vector<uint8_t> bytes(std::vector<std::pair<size_t, size_t>>* payloads = nullptr) const {
+  // Byte offsets of one variable record in the output: [begin, name_end) is the name with its
+  // length, [payload_begin, end) the payload.
+  struct RecordSpan {
+    size_t begin, name_end, payload_begin, end;
+  };
+
+  // `records`, when given, receives the span of every variable record.
+  std::vector<uint8_t> bytes(std::vector<RecordSpan>* records = nullptr) const {
     std::vector<uint8_t> out;
     u32(out, version_);
     if (version_ >= 2) {
@@ -71,7 +77,9 @@ class ModelBinWriter {
     }
     u32(out, static_cast<uint32_t>(variables_.size()));
     for (const auto& v : variables_) {
+      const size_t begin = out.size();
       str(out, v.name);
+      const size_t name_end = out.size();
       out.push_back(static_cast<uint8_t>(v.shape.size()));
       for (uint32_t d : v.shape) u32(out, d);
       if (version_ >= 4) {
@@ -82,7 +90,7 @@ class ModelBinWriter {
         out.push_back(static_cast<uint8_t>(item));
         u32(out, static_cast<uint32_t>(v.data.size() / item));
       }
-      if (payloads) payloads->emplace_back(out.size(), out.size() + v.data.size());
+      if (records) records->push_back({begin, name_end, out.size(), out.size() + v.data.size()});
       out.insert(out.end(), v.data.begin(), v.data.end());
     }
     if (version_ >= 3) {
