@@ -37,14 +37,14 @@ public static class TransformerSpec
         void S(string name, TensorSource scalar) => list.Add(new Ct2Variable(name, scalar));
         void Linear(string prefix) { T(prefix + "/weight"); T(prefix + "/bias"); }
         void Norm(string prefix) { T(prefix + "/gamma"); T(prefix + "/beta"); }
-        float scale = MathF.Sqrt(shape.DModel);
+        float scale = (float)Math.Sqrt(shape.DModel);
 
         S("encoder/num_heads", ArrayTensorSource.ScalarInt16(checked((short)shape.Heads)));
         S("encoder/pre_norm", ArrayTensorSource.ScalarInt8(1));
         S("encoder/activation", ArrayTensorSource.ScalarInt8(0));
         S("encoder/embeddings_merge", ArrayTensorSource.ScalarInt8(0));
         S("encoder/multi_query_attention", ArrayTensorSource.ScalarInt8(0));
-        S("encoder/scale_embeddings", ArrayTensorSource.ScalarFloat32((float)Math.Sqrt(shape.DModel)));
+        S("encoder/scale_embeddings", ArrayTensorSource.ScalarFloat32(scale));
         T("encoder/embeddings_0/weight");
         T("encoder/position_encodings/encodings");
         for (int i = 0; i < shape.EncoderLayers; i++)
