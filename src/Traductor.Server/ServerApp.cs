@@ -47,7 +47,13 @@ public static class ServerApp
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
             o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         });
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Traductor";
+            document.Info.Version = OperationsEndpoints.Version;
+            document.Info.Description = "Offline Spanish⇄Danish translation (NLLB-200 on a CTranslate2-compatible engine).";
+            return Task.CompletedTask;
+        }));
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<ModelState>();
         builder.Services.AddSingleton<ServiceClock>();
@@ -68,7 +74,7 @@ public static class ServerApp
         app.MapOpenApi();
         appLog.ForContext("version", OperationsEndpoints.Version)
               .ForContext("log_translations", settings.LogTranslations)
-              .Information("Traductor starting on {host:l}:{port}", settings.Host, settings.Port);
+              .Information("Traductor starting on {host}:{port}", settings.Host, settings.Port);
         return app;
     }
 }

@@ -112,18 +112,46 @@ public sealed class BadInputTests(ReadyServerFixture fixture) : IClassFixture<Re
         Assert.DoesNotContain("palabra", message, StringComparison.Ordinal);
     }
 
-    [ModelFact]
-    public async Task A_10_MB_single_token_gets_413_whether_sent_with_length_or_chunked()
+    private static byte[] SingleTokenBody(int tokenBytes)
     {
-        var token = new byte[10 << 20];
+        var token = new byte[tokenBytes];
         Array.Fill(token, (byte)'a');
-        byte[] body = [.. "{\"direction\":\"es-da\",\"text\":\""u8, .. token, .. "\"}"u8];
-        await (await Server.PostBytesAsync("/translate", body)).ErrorAsync(HttpStatusCode.RequestEntityTooLarge, "body_too_large");
+        return [.. "{\"direction\":\"es-da\",\"text\":\""u8, .. token, .. "\"}"u8];
+    }
 
-        using var chunked = new HttpRequestMessage(HttpMethod.Post, "/translate") { Content = new StreamContent(new MemoryStream(body)) };
+    [ModelFact]
+    public async Task A_10_MB_single_token_gets_413_before_its_body_is_read()
+    {
+        await (await Server.PostBytesAsync("/translate", SingleTokenBody(10 << 20))).ErrorAsync(HttpStatusCode.RequestEntityTooLarge, "body_too_large");
+    }
+
+    [ModelFact]
+    public async Task A_chunked_body_over_the_limit_gets_413_once_the_limit_is_crossed()
+    {
+        // No Content-Length to judge by: the server reads up to MAX_REQUEST_BYTES (256 KiB here), then refuses.
+        using var chunked = new HttpRequestMessage(HttpMethod.Post, "/translate") { Content = new StreamContent(new MemoryStream(SingleTokenBody(400 << 10))) };
         chunked.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         chunked.Headers.TransferEncodingChunked = true;
         await (await Server.Client.SendAsync(chunked)).ErrorAsync(HttpStatusCode.RequestEntityTooLarge, "body_too_large");
+    }
+
+    [ModelFact]
+    public async Task A_10_MB_chunked_upload_is_cut_off_and_the_service_carries_on()
+    {
+        // A client that insists on sending 10 MB without waiting gets its 413 or, once the server stops
+        // reading, a closed connection; either way nothing beyond the limit is buffered.
+        using var chunked = new HttpRequestMessage(HttpMethod.Post, "/translate") { Content = new StreamContent(new MemoryStream(SingleTokenBody(10 << 20))) };
+        chunked.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        chunked.Headers.TransferEncodingChunked = true;
+        try
+        {
+            using var response = await Server.Client.SendAsync(chunked);
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        }
+        catch (HttpRequestException)
+        {
+        }
+        await (await Server.Client.GetAsync("/languages")).JsonAsync(HttpStatusCode.OK);
     }
 
     [ModelFact]

@@ -38,7 +38,7 @@ public sealed class ReadinessTests
         gate.Set();
         await server.WaitForModelAsync();
         await (await server.Client.GetAsync("/health")).JsonAsync(HttpStatusCode.OK);
-        await (await server.TranslateAsync(new { text = "Hola.", direction = "es-da" })).JsonAsync(HttpStatusCode.OK);
+        await (await server.TranslateAsync(new { text = "Hola.", direction = "es-da", max_new_tokens = 8 })).JsonAsync(HttpStatusCode.OK);
     }
 
     [ModelFact]

@@ -108,6 +108,6 @@ public sealed partial class ServeCommandTests
         }
     }
 
-    [GeneratedRegex("Now listening on: (http://[0-9.:]+)")]
+    [GeneratedRegex("\"address\":\"(http://[0-9.:]+)\"")]
     private static partial Regex ListeningOn();
 }

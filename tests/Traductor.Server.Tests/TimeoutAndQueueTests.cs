@@ -53,7 +53,7 @@ public sealed class TimeoutAndQueueTests
         var response = await server.TranslateAsync(new { text = Workload.Text(0, 10), direction = "es-da" });
         Assert.Equal(TimeSpan.FromSeconds(1), response.Headers.RetryAfter?.Delta);
         await response.ErrorAsync(HttpStatusCode.TooManyRequests, "queue_full");
-        await (await server.TranslateAsync(new { text = Workload.Text(100, 2), direction = "es-da" })).JsonAsync(HttpStatusCode.OK);
+        await (await server.TranslateAsync(new { text = Workload.Text(100, 2), direction = "es-da", max_new_tokens = 16 })).JsonAsync(HttpStatusCode.OK);
         var metrics = await server.Client.GetStringAsync("/metrics");
         Assert.Equal(1, EndpointTests.MetricValue(metrics, "traductor_requests_total", "endpoint=\"/translate\",status=\"429\",direction=\"es-da\""));
     }
@@ -65,7 +65,7 @@ public sealed class TimeoutAndQueueTests
         {
             ["MAX_QUEUED_SEGMENTS"] = "8",
             ["MAX_BATCH_SIZE"] = "1",
-            ["DEFAULT_MAX_NEW_TOKENS"] = "64",
+            ["DEFAULT_MAX_NEW_TOKENS"] = "16",
         });
         var requests = Enumerable.Range(0, 12)
             .Select(i => server.TranslateAsync(new { text = Workload.Text(i * 4, 4), direction = "es-da", beam_size = 4 }))
@@ -79,10 +79,11 @@ public sealed class TimeoutAndQueueTests
     [ModelFact]
     public async Task Shutdown_drains_in_flight_requests()
     {
-        var server = await RunningServer.StartAsync(new Dictionary<string, string?> { ["MAX_BATCH_SIZE"] = "1", ["DEFAULT_MAX_NEW_TOKENS"] = "64" });
+        var server = await RunningServer.StartAsync(new Dictionary<string, string?> { ["MAX_BATCH_SIZE"] = "1", ["DEFAULT_MAX_NEW_TOKENS"] = "32" });
         try
         {
-            var inFlight = server.TranslateAsync(new { texts = Enumerable.Range(0, 8).Select(i => Workload.Text(1000 + i * 6, 6)).ToArray(), direction = "es-da" });
+            // About a second of greedy work in eight engine calls: still running when the stop begins.
+            var inFlight = server.TranslateAsync(new { texts = Enumerable.Range(0, 4).Select(i => Workload.Text(1000 + i * 2, 2)).ToArray(), direction = "es-da", beam_size = 1 });
             var settle = Stopwatch.StartNew();
             while (server.Model.Service!.QueueDepth == 0 && settle.Elapsed < TimeSpan.FromSeconds(5))
                 await Task.Delay(5);

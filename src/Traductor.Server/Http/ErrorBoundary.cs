@@ -27,7 +27,7 @@ internal static class ErrorBoundary
         {
             log.ForContext("exception_type", e.GetType().FullName)
                .ForContext("stack_trace", e.StackTrace)
-               .Error("Unhandled error on {endpoint:l}", (context.GetEndpoint() as Microsoft.AspNetCore.Routing.RouteEndpoint)?.RoutePattern.RawText ?? "unmatched");
+               .Error("Unhandled error on {endpoint}", (context.GetEndpoint() as Microsoft.AspNetCore.Routing.RouteEndpoint)?.RoutePattern.RawText ?? "unmatched");
             if (!context.Response.HasStarted)
                 await Write(context, StatusCodes.Status500InternalServerError).ConfigureAwait(false);
         }

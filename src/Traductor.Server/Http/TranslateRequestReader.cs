@@ -58,7 +58,16 @@ internal static class TranslateRequestReader
     {
         if (element.ValueKind != JsonValueKind.String)
             throw BadRequest("invalid_text", $"{name} must be a string");
-        var text = element.GetString()!;
+        string text;
+        try
+        {
+            text = element.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            // System.Text.Json refuses \u escapes that are not valid UTF-16 (a lone surrogate).
+            throw BadRequest("invalid_text", $"{name} has an unpaired UTF-16 surrogate (\\u escape)");
+        }
         if (string.IsNullOrWhiteSpace(text))
             throw BadRequest("empty_text", $"{name} is empty or only whitespace");
         for (var i = 0; i < text.Length; i++)

@@ -2,6 +2,7 @@ using System.Globalization;
 using Serilog.Events;
 using Serilog.Formatting;
 using Serilog.Formatting.Json;
+using Serilog.Parsing;
 
 namespace Traductor.Server.Logging;
 
@@ -21,7 +22,7 @@ public sealed class JsonLineFormatter : ITextFormatter
         output.Write("\",\"level\":\"");
         output.Write(LevelName(logEvent.Level));
         output.Write("\",\"message\":");
-        JsonValueFormatter.WriteQuotedJsonString(logEvent.RenderMessage(CultureInfo.InvariantCulture), output);
+        JsonValueFormatter.WriteQuotedJsonString(RenderMessage(logEvent), output);
         foreach (var (name, value) in logEvent.Properties)
         {
             output.Write(',');
@@ -35,6 +36,20 @@ public sealed class JsonLineFormatter : ITextFormatter
             JsonValueFormatter.WriteQuotedJsonString(logEvent.Exception.ToString(), output);
         }
         output.Write("}\n");
+    }
+
+    /// <summary>The message with string values unquoted: it is already inside a JSON string.</summary>
+    private static string RenderMessage(LogEvent logEvent)
+    {
+        using var message = new StringWriter(CultureInfo.InvariantCulture);
+        foreach (var token in logEvent.MessageTemplate.Tokens)
+        {
+            if (token is PropertyToken property && logEvent.Properties.TryGetValue(property.PropertyName, out var value) && value is ScalarValue { Value: string text })
+                message.Write(text);
+            else
+                token.Render(logEvent.Properties, message, CultureInfo.InvariantCulture);
+        }
+        return message.ToString();
     }
 
     /// <summary>The level names operators grep for (Python logging's, as in the handbook).</summary>
