@@ -119,16 +119,14 @@ public sealed class TranslationServiceTests
     [GoldenFact]
     public async Task Fifty_concurrent_callers_get_what_they_would_get_alone()
     {
+        var options = TinyModel.Options with { CacheMaxEntries = 0, DefaultMaxNewTokens = 12, InterThreads = 2, MaxBatchSize = 8 };
+        await using var service = TranslationService.Load(options);
         var texts = Enumerable.Range(0, 50).Select(CallerText).ToList();
         var alone = new List<string>();
-        await using (var solo = TranslationService.Load(TinyModel.Options with { CacheMaxEntries = 0, BatchWindow = TimeSpan.Zero }))
+        foreach (var text in texts)
         {
-            foreach (var text in texts)
-            {
-                alone.Add((await solo.TranslateAsync([text], Direction.EsDa, new TranslateOptions(), CancellationToken.None)).Single().Translation);
-            }
+            alone.Add((await service.TranslateAsync([text], Direction.EsDa, new TranslateOptions(), CancellationToken.None)).Single().Translation);
         }
-        await using var service = TranslationService.Load(TinyModel.Options with { CacheMaxEntries = 0, InterThreads = 2, MaxBatchSize = 8 });
         using var start = new ManualResetEventSlim(false);
         var callers = texts.Select(text => Task.Run(async () =>
         {
@@ -144,44 +142,55 @@ public sealed class TranslationServiceTests
     [GoldenFact]
     public async Task Cancelling_some_callers_does_not_disturb_the_others()
     {
-        var options = TinyModel.Options with { CacheMaxEntries = 0, DefaultMaxNewTokens = 200, MaxBatchSize = 8, BatchWindow = TimeSpan.FromMilliseconds(20) };
-        var texts = Enumerable.Range(0, 30).Select(CallerText).ToList();
-        var alone = new List<string>();
-        await using (var solo = TranslationService.Load(options))
-        {
-            foreach (var text in texts)
-            {
-                alone.Add((await solo.TranslateAsync([text], Direction.EsDa, new TranslateOptions(), CancellationToken.None)).Single().Translation);
-            }
-        }
+        var options = TinyModel.Options with { CacheMaxEntries = 0, DefaultMaxNewTokens = 48, MaxBatchSize = 4, BatchWindow = TimeSpan.FromMilliseconds(20) };
         await using var service = TranslationService.Load(options);
+        var texts = Enumerable.Range(0, 12).Select(CallerText).ToList();
+        var doomed = Enumerable.Range(0, texts.Count).Where(i => i % 3 == 0).ToHashSet();
+        var alone = new Dictionary<int, string>();
+        foreach (var i in Enumerable.Range(0, texts.Count).Where(i => !doomed.Contains(i)))
+        {
+            alone[i] = (await service.TranslateAsync([texts[i]], Direction.EsDa, new TranslateOptions(), CancellationToken.None)).Single().Translation;
+        }
         var cancellations = texts.Select(_ => new CancellationTokenSource()).ToList();
         var callers = texts.Select((text, i) => service.TranslateAsync([text], Direction.EsDa, new TranslateOptions(), cancellations[i].Token)).ToList();
-        var doomed = Enumerable.Range(0, texts.Count).Where(i => i % 3 == 0).ToList();
         await Task.Delay(30);
         foreach (var i in doomed)
         {
             await cancellations[i].CancelAsync();
         }
-        for (var i = 0; i < texts.Count; i++)
+        foreach (var i in alone.Keys)
         {
-            if (doomed.Contains(i))
-            {
-                try
-                {
-                    // It may have finished before the cancellation arrived; then it must still be right.
-                    Assert.Equal(alone[i], (await callers[i]).Single().Translation);
-                }
-                catch (OperationCanceledException)
-                {
-                }
-                continue;
-            }
             Assert.Equal(alone[i], (await callers[i]).Single().Translation);
+        }
+        foreach (var i in doomed)
+        {
+            // Cancelled, unless it had already finished when the cancellation came.
+            Assert.True(callers[i].IsCanceled || callers[i].IsCompletedSuccessfully);
         }
         Assert.Contains(doomed, i => callers[i].IsCanceled);
         Assert.Equal(0, service.QueueDepth);
         cancellations.ForEach(c => c.Dispose());
+    }
+
+    [GoldenFact]
+    public async Task Cancelling_the_only_caller_stops_the_native_work()
+    {
+        var recorder = new RecordingEngine();
+        await using var service = TranslationService.Load(TinyModel.Options with { MaxMaxNewTokens = 1000 }, recorder.Wrap);
+        using var cancel = new CancellationTokenSource();
+        var options = new TranslateOptions { BeamSize = 4, MaxNewTokens = 1000 };
+        var caller = service.TranslateAsync([LongSentence], Direction.EsDa, options, cancel.Token);
+        await recorder.Started.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await Task.Delay(50);
+        var cancelledAt = System.Diagnostics.Stopwatch.StartNew();
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => caller);
+        var outcome = await recorder.Ended.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.IsAssignableFrom<OperationCanceledException>(outcome);
+        Assert.True(cancelledAt.Elapsed < TimeSpan.FromSeconds(10), $"the engine took {cancelledAt.Elapsed} to stop");
+        // The worker is free for the next request.
+        var next = (await service.TranslateAsync(["Hola."], Direction.EsDa, new TranslateOptions { MaxNewTokens = 4 }, CancellationToken.None)).Single();
+        Assert.Equal(1, next.Segments);
     }
 
     [GoldenFact]
@@ -241,6 +250,10 @@ public sealed class TranslationServiceTests
         return builder.ToString();
     }
 
+    private const string LongSentence =
+        "La comisión de presupuestos del ayuntamiento revisó ayer, durante más de seis horas, todos los documentos del expediente " +
+        "y concluyó que las cuentas del año anterior, aunque correctas en lo esencial, necesitan una auditoría externa independiente.";
+
     private static string WithoutWhiteSpace(string s) => string.Concat(s.Where(c => !char.IsWhiteSpace(c)));
 
     /// <summary>Passes batches to the real engine and records what it was given.</summary>
@@ -249,6 +262,11 @@ public sealed class TranslationServiceTests
         private readonly ConcurrentQueue<IReadOnlyList<string>> _sources = new();
 
         public IEnumerable<IReadOnlyList<string>> Sources => _sources;
+
+        public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>How the first engine call ended: null for success, else its exception.</summary>
+        public TaskCompletionSource<Exception?> Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public ISegmentEngine Wrap(ISegmentEngine inner) => new Recorder(inner, this);
 
@@ -264,7 +282,18 @@ public sealed class TranslationServiceTests
                 {
                     owner._sources.Enqueue(source);
                 }
-                return inner.TranslateBatch(sources, targetPrefixes, settings, cancellationToken);
+                owner.Started.TrySetResult();
+                try
+                {
+                    var result = inner.TranslateBatch(sources, targetPrefixes, settings, cancellationToken);
+                    owner.Ended.TrySetResult(null);
+                    return result;
+                }
+                catch (Exception e)
+                {
+                    owner.Ended.TrySetResult(e);
+                    throw;
+                }
             }
         }
     }
