@@ -72,6 +72,7 @@ docker-build: ## build the image $(IMAGE)
 docker-run: ## run the image with the handbook's limits, models read-only
 	docker run -d --name traductor-es-da --restart unless-stopped -p 8000:8000 \
 	  -v $(CURDIR)/models:/models:ro --memory=8g --cpus=2 \
+	  --read-only --tmpfs /tmp --cap-drop ALL --security-opt no-new-privileges --stop-timeout 45 \
 	  -e MODEL_PATH=/models/$(MODEL)-ct2-int8 $(IMAGE)
 
 security: ## NuGet vulnerability scan and the native libraries the image ships

@@ -124,8 +124,11 @@ public sealed class DockerfileTests
         Assert.Contains("docker build -t $(IMAGE) .", makefile, StringComparison.Ordinal);
         var run = makefile[makefile.IndexOf("docker-run:", StringComparison.Ordinal)..];
         run = run[..run.IndexOf("\n\n", StringComparison.Ordinal)];
-        foreach (var flag in new[] { "--restart unless-stopped", "/models:ro", "--memory=8g", "--cpus=2" })
+        foreach (var flag in new[] { "--restart unless-stopped", "/models:ro", "--memory=8g", "--cpus=2", "--read-only", "--tmpfs /tmp", "--cap-drop ALL", "--security-opt no-new-privileges" })
             Assert.Contains(flag, run, StringComparison.Ordinal);
+        // docker stop waits --stop-timeout before SIGKILL; the service drains for SHUTDOWN_TIMEOUT.
+        var stop = int.Parse(System.Text.RegularExpressions.Regex.Match(run, @"--stop-timeout (\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(stop > int.Parse(EnvExample.Defaults()["SHUTDOWN_TIMEOUT"], System.Globalization.CultureInfo.InvariantCulture));
     }
 
     [Fact]
