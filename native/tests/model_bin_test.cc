@@ -7,11 +7,13 @@
 #include "common/error.h"
 #include "model/model.h"
 #include "model/model_bin.h"
+#include "support/expect_error.h"
 #include "support/model_writer.h"
 
 namespace trd {
 namespace {
 
+using test::expect_error;
 using test::ModelBinWriter;
 
 ModelFiles parse_bytes(const std::vector<uint8_t>& bytes, const std::string& name = "test/model.bin") {
@@ -20,18 +22,6 @@ ModelFiles parse_bytes(const std::vector<uint8_t>& bytes, const std::string& nam
 }
 
 ModelFiles parse(const ModelBinWriter& w) { return parse_bytes(w.bytes()); }
-
-// Runs `f`, expects a trd::Error with `code` whose message contains every one of `parts`.
-template <typename F>
-void expect_error(F&& f, trd_status_code_t code, std::initializer_list<std::string> parts) {
-  try {
-    f();
-    ADD_FAILURE() << "no error thrown";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), code) << e.what();
-    for (const auto& part : parts) EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << "'" << part << "' not in: " << e.what();
-  }
-}
 
 TEST(ModelBin, Version6HeaderVariablesAndAliases) {
   ModelBinWriter w(6, "TransformerSpec", 7);
@@ -275,6 +265,14 @@ TEST(ModelBin, CorruptRecordsNameTheVariableAndOffset) {
     ModelBinWriter w;
     w.add_raw({"huge", DType::Float32, {0xFFFFFFFFu, 0xFFFFFFFFu, 0xFFFFFFFFu}, {}});
     expect_error([&] { parse(w); }, TRD_INVALID_MODEL, {"'huge'", "invalid payload size"});
+  }
+  {  // a zero dim makes the tensor empty, but the other dims must still be sane
+    ModelBinWriter w;
+    w.add_raw({"wide", DType::Float32, {0xFFFFFFFFu, 0xFFFFFFFFu, 0}, {}});
+    expect_error([&] { parse(w); }, TRD_INVALID_MODEL, {"'wide'", "invalid payload size"});
+    ModelBinWriter ok;
+    ok.add_raw({"empty", DType::Float32, {0xFFFFFFFFu, 0}, {}});
+    EXPECT_EQ(parse(ok).get("empty").numel(), 0);
   }
   {  // version 3: item size without a dtype
     ModelBinWriter w(3);

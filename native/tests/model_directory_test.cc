@@ -4,24 +4,15 @@
 #include "common/error.h"
 #include "model/model.h"
 #include "model/model_files.h"
+#include "support/expect_error.h"
 #include "support/model_writer.h"
 
 namespace trd {
 namespace {
 
+using test::expect_error;
 using test::ModelBinWriter;
 using test::TempDir;
-
-template <typename F>
-void expect_error(F&& f, trd_status_code_t code, std::initializer_list<std::string> parts) {
-  try {
-    f();
-    ADD_FAILURE() << "no error thrown";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), code) << e.what();
-    for (const auto& part : parts) EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << "'" << part << "' not in: " << e.what();
-  }
-}
 
 const std::vector<std::string> kTokens = {"<s>", "<pad>", "</s>", "<unk>", "hola", "hej"};
 

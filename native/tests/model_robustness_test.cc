@@ -55,6 +55,10 @@ void expect_consistent(const ModelFiles& m, size_t file_size, const std::string&
   }
 }
 
+void write_prefix(const std::string& path, const std::vector<uint8_t>& bytes, size_t length) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc).write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(length));
+}
+
 enum class Outcome { Loaded, Error };
 
 // Parses `bytes`; any exception other than a trd::Error with a file-naming message fails the test.
@@ -119,7 +123,7 @@ TEST(ModelRobustness, TruncatedFilesThroughTheDirectoryLoader) {
   const auto bytes = writer.bytes();
   const std::string path = (dir / "model.bin").string();
   for (size_t length = 0; length < bytes.size(); length += 37) {
-    std::ofstream(path, std::ios::binary | std::ios::trunc).write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(length));
+    write_prefix(path, bytes, length);
     try {
       load_model_directory(dir.path().string());
       FAIL() << "loaded a model.bin truncated to " << length << " bytes";
@@ -194,7 +198,7 @@ TEST(ModelRobustness, CorruptModelBinThroughTheDirectoryLoader) {
   for (int round = 0; round < 300; ++round) {
     auto bytes = original;
     bytes[rng() % bytes.size()] ^= static_cast<uint8_t>(1u << (rng() % 8));
-    std::ofstream(path, std::ios::binary | std::ios::trunc).write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    write_prefix(path, bytes, bytes.size());
     try {
       const ModelFiles m = load_model_directory(dir.path().string());
       expect_consistent(m, bytes.size(), "round " + std::to_string(round));

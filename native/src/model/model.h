@@ -27,7 +27,9 @@ float bfloat16_to_float(uint16_t bits);
 struct Tensor {
   std::string name;
   DType dtype = DType::Float32;
-  std::vector<int64_t> shape;  // outermost first; empty for scalars
+  // Outermost first; empty for scalars. From model.bin every dim is < 2^32 and the product of
+  // the non-zero dims is < 2^60, so products of any subset fit in int64.
+  std::vector<int64_t> shape;
   std::vector<uint8_t> data;   // raw little-endian payload, exactly numel() * dtype_size(dtype) bytes
 
   int64_t numel() const;

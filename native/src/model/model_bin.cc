@@ -8,7 +8,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <limits>
 
 #include "common/error.h"
 
@@ -51,6 +50,12 @@ class Parser {
   };
 
   uint64_t remaining() const { return size_ - position_; }
+
+  void begin_record(uint32_t index) {
+    record_.index = index;
+    record_.offset = position_;
+    record_.name.clear();
+  }
 
   std::string context() const {
     if (!record_.kind) return "";
@@ -150,9 +155,7 @@ void Parser::read_variables(ModelFiles& model) {
   const uint32_t count = read_int<uint32_t>("the variable count");
   record_ = Record{"variable", 0, count, 0, {}};
   for (uint32_t i = 0; i < count; ++i) {
-    record_.index = i;
-    record_.offset = position_;
-    record_.name.clear();
+    begin_record(i);
     Tensor tensor;
     tensor.name = read_string("the variable name", "the length of the variable name");
     if (model.binary_version == 1) tensor.name = map_v1_variable_name(tensor.name);
@@ -162,15 +165,20 @@ void Parser::read_variables(ModelFiles& model) {
     uint8_t dims[255 * 4];
     read_raw(dims, static_cast<size_t>(rank) * 4, "the dimensions");
     tensor.shape.reserve(rank);
-    // Up to 255 u32 dims can overflow 64 bits; an overflowing product is never a valid size.
-    uint64_t elements = 1;
-    bool overflow = false;
+    // Up to 255 u32 dims can overflow 64 bits. The product of the non-zero dims must stay far
+    // below that too, even when a zero dim makes the tensor empty, so that no consumer computing
+    // partial products of the shape (rows × cols, ...) can overflow int64.
+    constexpr uint64_t kMaxElements = uint64_t{1} << 60;
+    uint64_t nonzero_product = 1;
+    bool overflow = false, empty = false;
     for (uint8_t d = 0; d < rank; ++d) {
       const uint32_t dim = decode<uint32_t>(dims + 4 * d);
       tensor.shape.push_back(dim);
-      if (dim != 0 && elements > std::numeric_limits<uint64_t>::max() / dim) overflow = true;
-      else elements *= dim;
+      if (dim == 0) empty = true;
+      else if (nonzero_product > kMaxElements / dim) overflow = true;
+      else nonzero_product *= dim;
     }
+    const uint64_t elements = empty ? 0 : nonzero_product;
 
     uint64_t bytes = 0;
     if (model.binary_version >= 4) {
@@ -184,7 +192,7 @@ void Parser::read_variables(ModelFiles& model) {
       const uint64_t size_offset = position_;
       bytes = read_int<uint32_t>("the payload byte count");
       const uint64_t item = dtype_size(tensor.dtype);
-      if (overflow || elements > std::numeric_limits<uint64_t>::max() / item || elements * item != bytes)
+      if (overflow || elements * item != bytes)
         corrupt("variable " + quote(tensor.name) + " has an invalid payload size: byte count " + std::to_string(bytes) +
                 " at byte offset " + std::to_string(size_offset) + " does not match its " + dtype_name(tensor.dtype) + " shape" +
                 context());
@@ -235,9 +243,7 @@ void Parser::read_aliases(ModelFiles& model) {
   const uint32_t count = read_int<uint32_t>("the alias count");
   record_ = Record{"alias", 0, count, 0, {}};
   for (uint32_t i = 0; i < count; ++i) {
-    record_.index = i;
-    record_.offset = position_;
-    record_.name.clear();
+    begin_record(i);
     const std::string alias = read_string("the alias name", "the length of the alias name");
     record_.name = alias;
     const std::string target = read_string("the alias target", "the length of the alias target");

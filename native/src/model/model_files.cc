@@ -34,15 +34,22 @@ std::optional<bool> flag_field(const nlohmann::json& config, const char* key, co
   return it->get<bool>();
 }
 
-const Tensor* find_variable(const ModelFiles& model, const char* name) { return model.find(name); }
+// nlohmann's messages carry the byte position of a syntax error or of invalid UTF-8.
+nlohmann::json parse_json(const std::string& text, const std::string& path) {
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    fail(TRD_INVALID_MODEL, path + ": invalid JSON: " + e.what());
+  }
+}
 
 bool legacy_flag(const ModelFiles& model, const char* name, bool fallback) {
-  const Tensor* t = find_variable(model, name);
+  const Tensor* t = model.find(name);
   return t ? t->scalar_value() != 0 : fallback;
 }
 
 std::string legacy_token(const ModelFiles& model, const char* name, const char* fallback) {
-  const Tensor* t = find_variable(model, name);
+  const Tensor* t = model.find(name);
   return t ? tensor_string_value(*t) : std::string(fallback);
 }
 
@@ -61,12 +68,7 @@ std::string read_file(const std::string& path) {
 }
 
 ModelConfig parse_config_json(const std::string& text, const std::string& path, bool require_tokens, ModelConfig base) {
-  nlohmann::json config;
-  try {
-    config = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    fail(TRD_INVALID_MODEL, path + ": invalid JSON: " + e.what());
-  }
+  const nlohmann::json config = parse_json(text, path);
   if (!config.is_object()) fail(TRD_INVALID_MODEL, path + ": expected a JSON object, found " + std::string(config.type_name()));
 
   ModelConfig result = std::move(base);
@@ -122,12 +124,7 @@ void apply_legacy_config(ModelConfig& config, const ModelFiles& model) {
 }
 
 std::vector<std::string> parse_vocabulary_json(const std::string& text, const std::string& path) {
-  nlohmann::json tokens;
-  try {
-    tokens = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    fail(TRD_INVALID_MODEL, path + ": invalid JSON: " + e.what());
-  }
+  nlohmann::json tokens = parse_json(text, path);
   if (!tokens.is_array()) fail(TRD_INVALID_MODEL, path + ": expected a JSON array of token strings, found " + std::string(tokens.type_name()));
   std::vector<std::string> result;
   result.reserve(tokens.size());
