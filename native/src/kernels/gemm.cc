@@ -3,6 +3,10 @@
 #include <immintrin.h>
 #include <omp.h>
 
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <string>
 #include <dnnl.hpp>
 #include <functional>
 #include <memory>
@@ -206,6 +210,151 @@ void gemm_s8s8s32_nt(const int8_t* a, const int8_t* b, const int32_t* compensati
   gemm_u8s8s32_nt_onednn(shifted.data(), b, c, m, n, k);
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < n; ++j) c[i * n + j] += compensation[j];
+}
+
+}  // namespace trd::kernels
+
+namespace trd::kernels {
+namespace {
+
+constexpr int64_t kPR = PackedS8::kPanelRows, kKC = PackedS8::kChunk;
+
+// MR rows of A (int16, padded to whole chunks) against one 4-row panel. The four accumulators of
+// a row are reduced together so the four results leave in one 128-bit store.
+template <int MR>
+__attribute__((target("avx2"))) inline void panel_kernel(const int16_t* a, int64_t lda, const int8_t* panel,
+                                                         int64_t chunks, int32_t* c, int64_t ldc, int64_t cols) {
+  __m256i acc[MR][4];
+  for (int i = 0; i < MR; ++i)
+    for (int j = 0; j < 4; ++j) acc[i][j] = _mm256_setzero_si256();
+  for (int64_t ch = 0; ch < chunks; ++ch) {
+    const int8_t* bp = panel + ch * kPR * kKC;
+    const __m256i b0 = _mm256_cvtepi8_epi16(_mm_load_si128(reinterpret_cast<const __m128i*>(bp)));
+    const __m256i b1 = _mm256_cvtepi8_epi16(_mm_load_si128(reinterpret_cast<const __m128i*>(bp + 16)));
+    const __m256i b2 = _mm256_cvtepi8_epi16(_mm_load_si128(reinterpret_cast<const __m128i*>(bp + 32)));
+    const __m256i b3 = _mm256_cvtepi8_epi16(_mm_load_si128(reinterpret_cast<const __m128i*>(bp + 48)));
+    for (int i = 0; i < MR; ++i) {
+      const __m256i av = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + i * lda + ch * kKC));
+      acc[i][0] = _mm256_add_epi32(acc[i][0], _mm256_madd_epi16(av, b0));
+      acc[i][1] = _mm256_add_epi32(acc[i][1], _mm256_madd_epi16(av, b1));
+      acc[i][2] = _mm256_add_epi32(acc[i][2], _mm256_madd_epi16(av, b2));
+      acc[i][3] = _mm256_add_epi32(acc[i][3], _mm256_madd_epi16(av, b3));
+    }
+  }
+  for (int i = 0; i < MR; ++i) {
+    const __m256i s = _mm256_hadd_epi32(_mm256_hadd_epi32(acc[i][0], acc[i][1]), _mm256_hadd_epi32(acc[i][2], acc[i][3]));
+    const __m128i r = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+    if (cols == 4) {
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(c + i * ldc), r);
+    } else {
+      alignas(16) int32_t tmp[4];
+      _mm_store_si128(reinterpret_cast<__m128i*>(tmp), r);
+      for (int64_t j = 0; j < cols; ++j) c[i * ldc + j] = tmp[j];
+    }
+  }
+}
+
+void panel_generic(const int16_t* a, int64_t lda, int64_t rows, const int8_t* panel, int64_t chunks, int32_t* c,
+                   int64_t ldc, int64_t cols) {
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j) {
+      int32_t sum = 0;
+      for (int64_t ch = 0; ch < chunks; ++ch)
+        for (int64_t p = 0; p < kKC; ++p)
+          sum += static_cast<int32_t>(a[i * lda + ch * kKC + p]) * panel[(ch * kPR + j) * kKC + p];
+      c[i * ldc + j] = sum;
+    }
+}
+
+}  // namespace
+
+void PackedS8::unpack_row(int64_t r, int8_t* out) const {
+  const int8_t* panel = values() + (r / kPR) * chunks * kPR * kKC + (r % kPR) * kKC;
+  for (int64_t ch = 0; ch < chunks; ++ch) {
+    const int64_t n = std::min<int64_t>(kKC, depth - ch * kKC);
+    std::memcpy(out + ch * kKC, panel + ch * kPR * kKC, static_cast<size_t>(n));
+  }
+}
+
+PackedS8 pack_s8(const int8_t* b, int64_t rows, int64_t depth) {
+  PackedS8 p;
+  p.rows = rows;
+  p.depth = depth;
+  p.chunks = (depth + kKC - 1) / kKC;
+  const int64_t panels = (rows + kPR - 1) / kPR;
+  p.data.assign(static_cast<size_t>(panels * p.chunks * kPR * kKC), 0);
+  for (int64_t r = 0; r < rows; ++r) {
+    uint8_t* dst = p.data.data() + (r / kPR) * p.chunks * kPR * kKC + (r % kPR) * kKC;
+    for (int64_t ch = 0; ch < p.chunks; ++ch) {
+      const int64_t n = std::min<int64_t>(kKC, depth - ch * kKC);
+      std::memcpy(dst + ch * kPR * kKC, b + r * depth + ch * kKC, static_cast<size_t>(n));
+    }
+  }
+  return p;
+}
+
+PackedS8 pack_s8(std::vector<uint8_t>&& storage, int64_t rows, int64_t depth) {
+  if (depth % kKC != 0 || static_cast<int64_t>(storage.size()) != rows * depth)
+    return pack_s8(reinterpret_cast<const int8_t*>(storage.data()), rows, depth);
+  PackedS8 p;
+  p.rows = rows;
+  p.depth = depth;
+  p.chunks = depth / kKC;
+  const int64_t panels = (rows + kPR - 1) / kPR, panel_bytes = kPR * depth;
+  storage.resize(static_cast<size_t>(panels * panel_bytes), 0);  // the last panel's missing rows are zeros
+  std::vector<uint8_t> rows4(static_cast<size_t>(panel_bytes));
+  for (int64_t pnl = 0; pnl < panels; ++pnl) {
+    uint8_t* base = storage.data() + pnl * panel_bytes;
+    std::memcpy(rows4.data(), base, static_cast<size_t>(panel_bytes));
+    for (int64_t r = 0; r < kPR; ++r)
+      for (int64_t ch = 0; ch < p.chunks; ++ch)
+        std::memcpy(base + (ch * kPR + r) * kKC, rows4.data() + r * depth + ch * kKC, kKC);
+  }
+  p.data = std::move(storage);
+  return p;
+}
+
+bool packed_int8_preferred() {
+  // TRD_PACKED_GEMM=0 keeps the unpacked path (like CTranslate2's CT2_PACKED_GEMM=0), for A/B runs.
+  static const bool preferred = [] {
+    const char* env = std::getenv("TRD_PACKED_GEMM");
+    if (env && std::string(env) == "0") return false;
+    return __builtin_cpu_supports("avx2") && !onednn_int8_is_exact();
+  }();
+  return preferred;
+}
+
+void gemm_s8s8s32_packed(const int8_t* a, int64_t m, const PackedS8& b, int32_t* c) {
+  if (m == 0 || b.rows == 0) return;
+  const int64_t n = b.rows, lda = b.chunks * kKC, panels = (n + kPR - 1) / kPR;
+  // A widened once per call (zero padded to whole chunks); reused by every panel.
+  thread_local std::vector<int16_t> a16;
+  if (static_cast<int64_t>(a16.size()) < m * lda) a16.resize(static_cast<size_t>(m * lda));
+  for (int64_t i = 0; i < m; ++i) {
+    int16_t* row = a16.data() + i * lda;
+    for (int64_t p = 0; p < b.depth; ++p) row[p] = a[i * b.depth + p];
+    std::fill(row + b.depth, row + lda, int16_t{0});
+  }
+  const int16_t* a16p = a16.data();
+  const bool avx2 = __builtin_cpu_supports("avx2");
+  // Rows of A in blocks that stay in L2 while every panel of B streams past them once per block.
+  const int64_t block = std::max<int64_t>(2, (int64_t{192} << 10) / (2 * lda) / 2 * 2);
+#pragma omp parallel
+  for (int64_t i0 = 0; i0 < m; i0 += block) {
+    const int64_t i1 = std::min(m, i0 + block);
+#pragma omp for schedule(static)
+    for (int64_t pnl = 0; pnl < panels; ++pnl) {
+      const int8_t* panel = b.values() + pnl * b.chunks * kPR * kKC;
+      const int64_t j0 = pnl * kPR, cols = std::min<int64_t>(kPR, n - j0);
+      if (!avx2) {
+        panel_generic(a16p + i0 * lda, lda, i1 - i0, panel, b.chunks, c + i0 * n + j0, n, cols);
+        continue;
+      }
+      int64_t i = i0;
+      for (; i + 2 <= i1; i += 2) panel_kernel<2>(a16p + i * lda, lda, panel, b.chunks, c + i * n + j0, n, cols);
+      if (i < i1) panel_kernel<1>(a16p + i * lda, lda, panel, b.chunks, c + i * n + j0, n, cols);
+    }
+  }
 }
 
 }  // namespace trd::kernels

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 namespace trd::kernels {
 
@@ -31,5 +32,31 @@ void gemm_u8s8s32_nt_onednn(const uint8_t* a, const int8_t* b, int32_t* c, int64
 void gemm_s8s8s32_nt_widening(const int8_t* a, const int8_t* b, int32_t* c, int64_t m, int64_t n, int64_t k);
 // True when oneDNN's u8s8s32 product is exact on this CPU (probed once).
 bool onednn_int8_is_exact();
+
+// An int8 weight [rows, depth] packed once at load for gemm_s8s8s32_packed: panels of 4 rows, the
+// depth cut into chunks of 16 (zero padded), stored [panel][chunk][4 rows][16]. One chunk of a
+// panel is one 64-byte line, so a product streams the weight sequentially exactly once.
+struct PackedS8 {
+  static constexpr int64_t kPanelRows = 4, kChunk = 16;
+  int64_t rows = 0, depth = 0, chunks = 0;
+  std::vector<uint8_t> data;  // int8 values (uint8 storage so a model.bin payload can be adopted)
+  const int8_t* values() const { return reinterpret_cast<const int8_t*>(data.data()); }
+  // Row r, unpacked (embedding lookups read rows of the tied table).
+  void unpack_row(int64_t r, int8_t* out) const;
+};
+
+PackedS8 pack_s8(const int8_t* b, int64_t rows, int64_t depth);
+// The same, reusing `storage` (the row-major [rows, depth] bytes) in place when depth is a whole
+// number of chunks: a panel occupies exactly the bytes of its 4 rows, so loading a model does not
+// hold a second copy of its largest tensors.
+PackedS8 pack_s8(std::vector<uint8_t>&& storage, int64_t rows, int64_t depth);
+
+// True when the packed AVX2 kernel should carry the int8 products: oneDNN's u8s8s32 is not exact
+// here (no VNNI) and the CPU has AVX2. Decided once per process.
+bool packed_int8_preferred();
+
+// C[m, n] = sum_k A[m, k] * B[n, k] in exact int32 arithmetic, B packed. A int8 row-major [m, k].
+// Widens to int16 and uses vpmaddwd: pair sums are at most 2 * 128 * 128, so nothing saturates.
+void gemm_s8s8s32_packed(const int8_t* a, int64_t m, const PackedS8& b, int32_t* c);
 
 }  // namespace trd::kernels

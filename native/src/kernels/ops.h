@@ -20,6 +20,9 @@ void layer_norm(const float* x, const float* gamma, const float* beta, float* y,
 // Softmax over the first `valid` entries of a row of `size`; the rest are set to 0.
 void softmax(float* x, int64_t size, int64_t valid);
 
+// exp(x) with the Cephes polynomial CTranslate2 vectorizes (avx_mathfun).
+float exp_polynomial(float x);
+
 // y = x - max - log(sum(exp(x - max))) over one row.
 void log_softmax(const float* x, float* y, int64_t size);
 
