@@ -11,23 +11,23 @@ public sealed class TimeoutAndQueueTests
     {
         await using var server = await RunningServer.StartAsync(new Dictionary<string, string?>
         {
-            ["REQUEST_TIMEOUT"] = "0.5",
+            ["REQUEST_TIMEOUT"] = "1.5",
             ["MAX_BATCH_SIZE"] = "1",
             ["MAX_TEXTS_PER_REQUEST"] = "64",
             ["MAX_MAX_NEW_TOKENS"] = "256",
             ["DEFAULT_MAX_NEW_TOKENS"] = "256",
         });
-        // 64 texts × 12 distinct sentences, 256 tokens each with a beam of 4: far more than 0.5 s of work
-        // for one engine replica.
+        // 64 texts × 12 distinct sentences, 256 tokens each with a beam of 4: minutes of work for one
+        // engine replica, cut at 1.5 s.
         var texts = Enumerable.Range(0, 64).Select(i => Workload.Text(i * 12, 12)).ToArray();
         var clock = Stopwatch.StartNew();
         var response = await server.TranslateAsync(new { texts, direction = "es-da", beam_size = 4 });
         var message = await response.ErrorAsync(HttpStatusCode.GatewayTimeout, "timeout");
         Assert.Contains("REQUEST_TIMEOUT", message, StringComparison.Ordinal);
-        Assert.InRange(clock.Elapsed.TotalSeconds, 0.4, 5);
+        Assert.InRange(clock.Elapsed.TotalSeconds, 1.4, 6);
 
         // Cancelled in the engine: nothing stays queued, the token count stops moving, and a small
-        // request does not wait behind hundreds of abandoned segments.
+        // request does not wait behind hundreds of abandoned segments (it would time out too).
         var service = server.Model.Service!;
         var settle = Stopwatch.StartNew();
         while (service.QueueDepth > 0 && settle.Elapsed < TimeSpan.FromSeconds(2))
@@ -37,9 +37,7 @@ public sealed class TimeoutAndQueueTests
         var tokens = service.TokensGenerated;
         await Task.Delay(500);
         Assert.Equal(tokens, service.TokensGenerated);
-        clock.Restart();
-        await (await server.TranslateAsync(new { text = "Hola.", direction = "es-da", max_new_tokens = 8 })).JsonAsync(HttpStatusCode.OK);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"a small request after the timeout took {clock.Elapsed}");
+        await (await server.TranslateAsync(new { text = "Hola.", direction = "es-da", max_new_tokens = 4, beam_size = 1 })).JsonAsync(HttpStatusCode.OK);
 
         var metrics = await server.Client.GetStringAsync("/metrics");
         Assert.Equal(1, EndpointTests.MetricValue(metrics, "traductor_requests_total", "endpoint=\"/translate\",status=\"504\",direction=\"es-da\""));
@@ -65,10 +63,10 @@ public sealed class TimeoutAndQueueTests
         {
             ["MAX_QUEUED_SEGMENTS"] = "8",
             ["MAX_BATCH_SIZE"] = "1",
-            ["DEFAULT_MAX_NEW_TOKENS"] = "16",
+            ["DEFAULT_MAX_NEW_TOKENS"] = "8",
         });
-        var requests = Enumerable.Range(0, 12)
-            .Select(i => server.TranslateAsync(new { text = Workload.Text(i * 4, 4), direction = "es-da", beam_size = 4 }))
+        var requests = Enumerable.Range(0, 10)
+            .Select(i => server.TranslateAsync(new { text = Workload.Text(i * 4, 4), direction = "es-da", beam_size = 2 }))
             .ToList();
         var statuses = (await Task.WhenAll(requests)).Select(r => r.StatusCode).ToList();
         Assert.All(statuses, s => Assert.True(s is HttpStatusCode.OK or HttpStatusCode.TooManyRequests, $"unexpected {s}"));
