@@ -275,15 +275,19 @@ void usage(std::FILE* to) {
                "                        [--inter-threads N] [--intra-threads N]\n"
                "commands:\n"
                "  translate   translate_batch calls as JSON lines (stdin -> stdout)\n"
-               "  score       score_batch calls as JSON lines (stdin -> stdout)\n");
+               "  score       score_batch calls as JSON lines (stdin -> stdout)\n"
+               "  bench       --batch N --beam B --src-len S --out-len T [--runs R]: one JSON line of throughput\n");
 }
 
 }  // namespace
+
+int run_bench(const std::vector<std::string>& args);  // bench.cc
 
 int main(int argc, char** argv) {
   const std::map<std::string, std::function<int(const std::vector<std::string>&)>> commands = {
       {"translate", [](const std::vector<std::string>& a) { return run_lines(a, translate_line); }},
       {"score", [](const std::vector<std::string>& a) { return run_lines(a, score_line); }},
+      {"bench", run_bench},
   };
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
     usage(argc < 2 ? stderr : stdout);
