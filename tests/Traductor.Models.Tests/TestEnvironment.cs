@@ -48,6 +48,24 @@ internal sealed class GoldenTheoryAttribute : TheoryAttribute
     }
 }
 
+/// <summary>
+/// A fact that needs the golden data and libtraductor.so (built by `make native`, copied next to the
+/// test assembly): skipped loudly without them, unless TRD_REQUIRE_GOLDEN=1 (then it runs and fails).
+/// </summary>
+[AttributeUsage(AttributeTargets.Method)]
+internal sealed class EngineTheoryAttribute : TheoryAttribute
+{
+    public EngineTheoryAttribute()
+    {
+        if (TestEnvironment.GoldenRequired)
+            return;
+        if (!TestEnvironment.GoldenPresent)
+            Skip = TestEnvironment.MissingMessage;
+        else if (!File.Exists(Path.Combine(AppContext.BaseDirectory, "libtraductor.so")))
+            Skip = "*** NATIVE ENGINE MISSING: libtraductor.so not next to the tests (run `make native`; CI sets TRD_REQUIRE_GOLDEN=1 and fails instead) ***";
+    }
+}
+
 /// <summary>A fresh directory under /tmp, removed on dispose.</summary>
 internal sealed class TemporaryDirectory : IDisposable
 {

@@ -46,6 +46,16 @@ internal static class ModelCommand
         {
             return await FailAsync("cancelled", 130).ConfigureAwait(false);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return await FailAsync(e.Message, 1).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // the CLI's contract is one line and a non-zero exit, never a stack trace
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            return await FailAsync($"internal error ({e.GetType().Name}): {e.Message}", 1).ConfigureAwait(false);
+        }
     }
 
     internal static async Task<int> FailAsync(string message, int code)
