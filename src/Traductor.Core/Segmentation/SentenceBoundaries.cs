@@ -132,7 +132,8 @@ internal static class SentenceBoundaries
 
     private static bool IsTerminal(char c) => c is '.' or '!' or '?' or '…';
 
-    private static bool IsCloser(char c) => c is '"' or '\'' or '”' or '’' or '»' or '›' or ')' or ']' or '}';
+    // Guillemets point both ways: Spanish writes «así», Danish »sådan«.
+    private static bool IsCloser(char c) => c is '"' or '\'' or '”' or '’' or '»' or '«' or '›' or '‹' or ')' or ']' or '}';
 
-    private static bool IsOpener(char c) => c is '"' or '\'' or '“' or '‘' or '«' or '‹' or '¿' or '¡' or '(' or '[' or '—' or '–' or '-' or '„';
+    private static bool IsOpener(char c) => c is '"' or '\'' or '“' or '‘' or '«' or '»' or '‹' or '›' or '¿' or '¡' or '(' or '[' or '—' or '–' or '-' or '„';
 }
