@@ -1,0 +1,89 @@
+using System.Runtime.InteropServices;
+
+namespace Traductor.Native.Tests;
+
+/// <summary>Runs alone (no parallel tests), so glibc's in-use byte count reflects only this test's work.</summary>
+[CollectionDefinition(nameof(HandleLifetimeTests), DisableParallelization = true)]
+public sealed class HandleLifetimeCollection;
+
+[Collection(nameof(HandleLifetimeTests))]
+public sealed partial class HandleLifetimeTests
+{
+    [GoldenFact]
+    public void Disposing_tokenizers_returns_their_native_memory()
+    {
+        AssertNoGrowth(() =>
+        {
+            using var tokenizer = NativeTokenizer.Load(TestEnvironment.GoldenTokenizer);
+            tokenizer.Encode("Blåbærgrød på Ærø");
+            tokenizer.Decode(["▁hola"]);
+        });
+    }
+
+    // Measured 2026-11-28: glibc in-use bytes grow by ~60 kB per load/translate/score/free cycle of
+    // tiny-f32 (2.4 MB over 40 cycles), while tokenizers and failed loads return everything. The
+    // growth is inside the engine (src/runtime, or oneDNN's primitive cache, which is bounded); it is
+    // reported to the engine owner. Remove Skip once it is explained or fixed.
+    [GoldenFact(Skip = "engine: ~60 kB native growth per translator cycle, under investigation (see comment)")]
+    public void Disposing_translators_and_results_returns_their_native_memory()
+    {
+        var test = GoldenCases.Translations("tiny-f32").First(c => c.Id == "greedy_scores_b1");
+        var scoring = GoldenCases.Scorings("tiny-f32").First();
+        using var cancellation = new CancellationTokenSource();
+        AssertNoGrowth(() =>
+        {
+            using var translator = NativeTranslator.Load(GoldenCases.ModelDir("tiny-f32"), new TranslatorConfig { ComputeType = "float32", IntraThreads = 1 });
+            translator.TranslateBatch(test.Source, test.TargetPrefix, test.Options, cancellation.Token);
+            translator.ScoreBatch(scoring.Source, scoring.Target, scoring.Options);
+        }, cycles: 40);
+    }
+
+    [GoldenFact]
+    public void Failed_loads_leave_nothing_behind()
+    {
+        AssertNoGrowth(() =>
+        {
+            Assert.Throws<TraductorNativeException>(() => NativeTokenizer.Load("/nonexistent/sentencepiece.bpe.model"));
+            Assert.Throws<TraductorNativeException>(() => NativeTranslator.Load("/nonexistent/model"));
+        });
+    }
+
+    // Each cycle allocates at least hundreds of kB of native memory (a parsed model), so a leak of
+    // one object per cycle shows as many MB; the bound leaves room for allocator bookkeeping only.
+    private static void AssertNoGrowth(Action cycle, int cycles = 200)
+    {
+        for (var i = 0; i < 5; i++)
+        {
+            cycle();
+        }
+
+        var before = NativeBytesInUse();
+        for (var i = 0; i < cycles; i++)
+        {
+            cycle();
+        }
+
+        var growth = NativeBytesInUse() - before;
+        Assert.True(growth < 2L << 20, $"native memory in use grew by {growth / 1024} kB over {cycles} cycles");
+    }
+
+    private static long NativeBytesInUse()
+    {
+        // Finalizers would release anything a test forgot to dispose; collecting first makes sure a
+        // leak measured here is a real one, not a handle still waiting for its finalizer.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        var info = mallinfo2();
+        return (long)(info.uordblks + info.hblkhd);
+    }
+
+    // struct mallinfo2 mallinfo2(void)   (glibc >= 2.33)
+    [LibraryImport("libc.so.6")]
+    private static partial MallInfo2 mallinfo2();
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct MallInfo2
+    {
+        public nuint arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks, fordblks, keepcost;
+    }
+}
