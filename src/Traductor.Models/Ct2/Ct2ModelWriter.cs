@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Numerics;
+using System.Runtime.Intrinsics;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -153,7 +154,7 @@ public static class Ct2ModelWriter
         int maxRows = (int)Math.Min(rowsPerChunk, source.Rows);
         var raw = new byte[checked(Math.Max(1, maxRows) * (int)rowBytes)];
         bool convert = quantize || output != source.DataType;
-        float[]? floats = convert ? new float[checked(Math.Max(1, maxRows) * (int)source.RowLength)] : null;
+        float[]? floats = convert && source.DataType != Ct2DataType.Float32 ? new float[checked(Math.Max(1, maxRows) * (int)source.RowLength)] : null;
         byte[]? outBuffer = convert ? new byte[checked(Math.Max(1, maxRows) * (int)source.RowLength * output.ItemSize())] : null;
         float[]? scale = quantize ? new float[source.Rows] : null;
         var hasher = new ValueHasher(source.DataType);
@@ -171,8 +172,16 @@ public static class Ct2ModelWriter
                 file.Write(chunk);
                 continue;
             }
-            var values = floats.AsSpan(0, elements);
-            FloatConversions.ToFloat32(source.DataType, chunk, values);
+            ReadOnlySpan<float> values;
+            if (source.DataType == Ct2DataType.Float32)
+            {
+                values = MemoryMarshal.Cast<byte, float>(chunk);
+            }
+            else
+            {
+                FloatConversions.ToFloat32(source.DataType, chunk, floats.AsSpan(0, elements));
+                values = floats.AsSpan(0, elements);
+            }
             var dest = outBuffer.AsSpan(0, elements * output.ItemSize());
             if (quantize)
                 QuantizeRows(values, (int)source.RowLength, MemoryMarshal.Cast<byte, sbyte>(dest), scale.AsSpan((int)row, rows));
@@ -189,9 +198,7 @@ public static class Ct2ModelWriter
         for (int r = 0; r < scales.Length; r++)
         {
             var row = values.Slice(r * rowLength, rowLength);
-            float amax = 0;
-            foreach (var x in row)
-                amax = MathF.Max(amax, MathF.Abs(x));
+            float amax = MaxAbs(row);
             if (amax == 0)
                 amax = 127f;
             float s = 127f / amax;
@@ -200,6 +207,23 @@ public static class Ct2ModelWriter
             for (int i = 0; i < row.Length; i++)
                 q[i] = (sbyte)MathF.Round(row[i] * s, MidpointRounding.ToEven);
         }
+    }
+
+    private static float MaxAbs(ReadOnlySpan<float> row)
+    {
+        int i = 0;
+        float amax = 0;
+        if (Vector256.IsHardwareAccelerated && row.Length >= Vector256<float>.Count)
+        {
+            var acc = Vector256<float>.Zero;
+            for (; i <= row.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+                acc = Vector256.Max(acc, Vector256.Abs(Vector256.Create(row.Slice(i, Vector256<float>.Count))));
+            for (int k = 0; k < Vector256<float>.Count; k++)
+                amax = MathF.Max(amax, acc[k]);
+        }
+        for (; i < row.Length; i++)
+            amax = MathF.Max(amax, MathF.Abs(row[i]));
+        return amax;
     }
 
     /// <summary>Element-wise equality like torch.equal / numpy.array_equal: 0.0 == -0.0, NaN equals nothing.</summary>
@@ -294,12 +318,31 @@ public static class Ct2ModelWriter
             switch (type)
             {
                 case Ct2DataType.Float32:
-                    foreach (var u in MemoryMarshal.Cast<byte, uint>(data))
+                {
+                    // Four independent lanes so the multiply chains overlap; folded into _h per chunk.
+                    var words = MemoryMarshal.Cast<byte, uint>(data);
+                    ulong h0 = _h, h1 = ~_h, h2 = _h ^ 0x5555, h3 = _h ^ 0xAAAA;
+                    bool nan = false;
+                    int i = 0;
+                    for (; i + 4 <= words.Length; i += 4)
                     {
-                        if ((u & 0x7FFFFFFF) > 0x7F800000) HasNaN = true;
-                        _h = Mix(_h, u == 0x80000000 ? 0 : u);
+                        uint a = words[i], b = words[i + 1], c = words[i + 2], d = words[i + 3];
+                        nan |= ((a & 0x7FFFFFFF) > 0x7F800000) | ((b & 0x7FFFFFFF) > 0x7F800000) | ((c & 0x7FFFFFFF) > 0x7F800000) | ((d & 0x7FFFFFFF) > 0x7F800000);
+                        h0 = Mix(h0, a == 0x80000000 ? 0 : a);
+                        h1 = Mix(h1, b == 0x80000000 ? 0 : b);
+                        h2 = Mix(h2, c == 0x80000000 ? 0 : c);
+                        h3 = Mix(h3, d == 0x80000000 ? 0 : d);
                     }
+                    for (; i < words.Length; i++)
+                    {
+                        uint u = words[i];
+                        nan |= (u & 0x7FFFFFFF) > 0x7F800000;
+                        h0 = Mix(h0, u == 0x80000000 ? 0 : u);
+                    }
+                    _h = Mix(Mix(Mix(h0, h1), h2), h3);
+                    HasNaN |= nan;
                     break;
+                }
                 case Ct2DataType.Float16:
                     foreach (var u in MemoryMarshal.Cast<byte, ushort>(data))
                     {
