@@ -132,6 +132,8 @@ internal sealed class FakeHub : IAsyncDisposable
             CutAfter = null;
             await context.Response.Body.WriteAsync(body[..(int)cut]);
             await context.Response.Body.FlushAsync();
+            // Let the bytes reach the client before the connection drops, like a real mid-file cut.
+            await Task.Delay(300);
             context.Abort();
             return;
         }
