@@ -101,12 +101,14 @@ TEST_P(GoldenTranslation, MatchesCTranslate2) {
   std::set<std::string> robust;
   if (int8) {
     std::ifstream in(golden_dir() + "/robust-int8.json");
-    for (const auto& id : json::parse(in).at(model)) robust.insert(id.get<std::string>());
+    const json ids = json::parse(in).at(model);
+    for (const auto& id : ids) robust.insert(id.get<std::string>());
   }
   std::set<std::string> kernel_fragile;  // cases CTranslate2's own AVX512/GENERIC kernels change
   {
     std::ifstream in(golden_dir() + "/perturbation.json");
-    for (const auto& [id, variants] : json::parse(in).at("models").at(model).items())
+    const json perturbation = json::parse(in).at("models").at(model);
+    for (const auto& [id, variants] : perturbation.items())
       for (const auto& [name, v] : variants.items())
         if (!v.at(0).get<bool>()) kernel_fragile.insert(id);
   }
