@@ -157,13 +157,35 @@ public sealed class TranslationService : IAsyncDisposable
         var (pieces, hitBudget) = _output.Clean(hypothesis, key.Direction);
         var generated = hypothesis.Count - job.TargetPrefix.Count - (hitBudget ? 0 : 1);
         var segment = new CachedSegment(
-            _model.Tokenizer.Decode(pieces),
+            AsSegmentText(_model.Tokenizer.Decode(pieces)),
             job.Source.Count - NllbConventions.FramingTokens,
             Math.Max(0, generated),
             hitBudget);
         _cache.Set(key, segment);
         Interlocked.Add(ref _tokensGenerated, segment.OutputTokens);
         return segment;
+    }
+
+    /// <summary>
+    /// The separators own every line break and the whitespace around sentences; a translation that
+    /// brought its own (a trailing "▁", byte-fallback pieces for "\n") would change the layout.
+    /// </summary>
+    private static string AsSegmentText(string decoded)
+    {
+        var text = decoded.Trim();
+        if (text.AsSpan().IndexOfAny(Segmentation.Segmenter.LineBreaks) < 0)
+        {
+            return text;
+        }
+        var chars = text.ToCharArray();
+        for (var i = 0; i < chars.Length; i++)
+        {
+            if (Segmentation.Segmenter.IsLineBreak(chars[i]))
+            {
+                chars[i] = ' ';
+            }
+        }
+        return new string(chars);
     }
 
     private static TextTranslation Assemble(TextPlan plan, CachedSegment[] translated)

@@ -37,7 +37,7 @@ internal static class TinyModel
         var pieces = hypothesis.Skip(1).Take(hypothesis.Count - 1 - (ended ? 1 : 0))
             .Where(t => t is not ("spa_Latn" or "dan_Latn" or "eng_Latn" or "<s>" or "</s>" or "<pad>" or "<unk>" or "<mask>"))
             .ToList();
-        return (tokenizer.Decode(pieces), !ended);
+        return (tokenizer.Decode(pieces).Trim(), !ended);
     }
 
     /// <summary>A copy of the tiny model in a temporary directory, with the vocabulary and config changed by the callers.</summary>

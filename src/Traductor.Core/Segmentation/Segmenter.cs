@@ -16,11 +16,8 @@ public static class Segmenter
         var position = 0;
         while (position < text.Length)
         {
-            var lineEnd = position;
-            while (lineEnd < text.Length && !IsLineBreak(text[lineEnd]))
-            {
-                lineEnd++;
-            }
+            var found = text.AsSpan(position).IndexOfAny(LineBreaks);
+            var lineEnd = found < 0 ? text.Length : position + found;
             SplitLine(text, position, lineEnd, pieces);
             var breakEnd = lineEnd;
             while (breakEnd < text.Length && IsLineBreak(text[breakEnd]))
@@ -34,7 +31,10 @@ public static class Segmenter
     }
 
     /// <summary>Line terminators: a sentence never spans one.</summary>
-    public static bool IsLineBreak(char c) => c is '\n' or '\r' or '\u0085' or '\u2028' or '\u2029' or '\v' or '\f';
+    public static System.Buffers.SearchValues<char> LineBreaks { get; } = System.Buffers.SearchValues.Create("\n\r\u0085\u2028\u2029\v\f");
+
+    /// <summary>True for a line terminator (<see cref="LineBreaks"/>).</summary>
+    public static bool IsLineBreak(char c) => LineBreaks.Contains(c);
 
     private static void SplitLine(string text, int start, int end, List<TextPiece> pieces)
     {
