@@ -44,6 +44,8 @@ public static class M2M100Converter
         using var weights = HfCheckpoint.Open(hfDirectory);
         var positions = CastTensorSource.To(new SinusoidalPositionSource(shape.PositionRows, shape.DModel), loadType);
         var cache = new Dictionary<string, TensorSource>(StringComparer.Ordinal);
+        // One cast wrapper per checkpoint tensor object, so tied names stay one object (CT2 aliases `a is b` without re-reading).
+        var casts = new Dictionary<TensorSource, TensorSource>(ReferenceEqualityComparer.Instance);
 
         TensorSource Hf(string name)
         {
@@ -54,7 +56,12 @@ public static class M2M100Converter
                 source = Hf("model.shared.weight");   // tied to the shared embedding and not stored
             if (source is null)
                 throw new ModelToolException($"{weights.Description} has no tensor '{name}' (is this an M2M100/NLLB checkpoint?)");
-            source = CastTensorSource.To(source, loadType);
+            if (!casts.TryGetValue(source, out var cast))
+            {
+                cast = CastTensorSource.To(source, loadType);
+                casts[source] = cast;
+            }
+            source = cast;
             cache[name] = source;
             return source;
         }

@@ -102,10 +102,26 @@ public sealed class PyTorchCheckpoint : ICheckpointWeights
         }
     }
 
+    private readonly Dictionary<PickledTensorKey, TensorSource> _sources = new();
+
+    private readonly record struct PickledTensorKey(string Storage, long Offset, string Shape, string Stride);
+
+    /// <summary>Names that share a storage view (tied embeddings) get the same source object, as torch gives the same tensor.</summary>
     public TensorSource? Find(string name)
     {
         if (!_tensors.TryGetValue(name, out var t))
             return null;
+        var key = new PickledTensorKey(t.Storage.Key, t.Offset, string.Join(',', t.Shape), string.Join(',', t.Stride));
+        if (!_sources.TryGetValue(key, out var source))
+        {
+            source = Create(name, t);
+            _sources[key] = source;
+        }
+        return source;
+    }
+
+    private TensorSource Create(string name, PickledTensor t)
+    {
         Ct2DataType type = t.Storage.StorageType switch
         {
             "FloatStorage" => Ct2DataType.Float32,
@@ -156,16 +172,33 @@ public sealed class PyTorchCheckpoint : ICheckpointWeights
         return true;
     }
 
-    /// <summary>Reads entry bytes at an offset; ZipArchive streams are not thread-safe, hence the lock.</summary>
+    private ZipArchiveEntry? _openEntry;
+    private Stream? _openStream;
+    private long _openPosition;
+
+    /// <summary>
+    /// Reads entry bytes at an offset. Tensors are read front to back, so one stream per entry is
+    /// kept open and only reopened to go backwards (an entry stream may not be seekable; reopening and
+    /// skipping for every chunk would make a 1 GB tensor quadratic). ZipArchive is not thread-safe,
+    /// hence the lock.
+    /// </summary>
     private int ReadEntry(ZipArchiveEntry entry, long offset, Memory<byte> buffer)
     {
         lock (_lock)
         {
-            using var stream = entry.Open();
+            if (_openEntry != entry || _openStream is null || (offset < _openPosition && !_openStream.CanSeek))
+            {
+                _openStream?.Dispose();
+                _openStream = entry.Open();
+                _openEntry = entry;
+                _openPosition = 0;
+            }
+            var stream = _openStream;
             if (stream.CanSeek)
                 stream.Seek(offset, SeekOrigin.Begin);
             else
-                SkipForward(stream, offset);
+                SkipForward(stream, offset - _openPosition);
+            _openPosition = offset;
             int total = 0;
             while (total < buffer.Length)
             {
@@ -174,6 +207,7 @@ public sealed class PyTorchCheckpoint : ICheckpointWeights
                     break;
                 total += n;
             }
+            _openPosition += total;
             return total;
         }
     }
@@ -192,6 +226,7 @@ public sealed class PyTorchCheckpoint : ICheckpointWeights
 
     public void Dispose()
     {
+        _openStream?.Dispose();
         _zip.Dispose();
         _file.Dispose();
     }
