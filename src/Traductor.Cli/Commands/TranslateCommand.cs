@@ -237,22 +237,32 @@ internal static class TranslateCommand
         {
             _lines += lines;
             _chars += chars;
-            if (!enabled || (!_terminal && _clock.ElapsedMilliseconds - _lastReport < 1000))
+            if (enabled && (_terminal || _clock.ElapsedMilliseconds - _lastReport >= 1000))
+            {
+                Write();
+            }
+        }
+
+        /// <summary>The final count, so a log of a redirected stderr ends with the totals.</summary>
+        public void Finish()
+        {
+            if (!enabled)
             {
                 return;
             }
+            Write();
+            if (_terminal)
+            {
+                Console.Error.WriteLine();
+            }
+        }
+
+        private void Write()
+        {
             _lastReport = _clock.ElapsedMilliseconds;
             var seconds = Math.Max(_clock.Elapsed.TotalSeconds, 1e-3);
             var message = $"translated {_lines} lines ({_chars / 1024.0:F0} KiB) in {seconds:F1} s, {_lines / seconds:F1} lines/s";
             Console.Error.Write(_terminal ? $"\r{message}\u001b[K" : message + Environment.NewLine);
-        }
-
-        public void Finish()
-        {
-            if (enabled && _terminal && _lines > 0)
-            {
-                Console.Error.WriteLine();
-            }
         }
     }
 }
