@@ -78,7 +78,10 @@ public sealed class SegmentBatcherTests
         Assert.Equal(2, batcher.QueueDepth);
         var error = Assert.Throws<QueueFullException>(() => { _ = batcher.SubmitAsync([Job("d"), Job("e")], CancellationToken.None); });
         Assert.Equal("queue_full", error.Code);
+        Assert.Contains("retry later", error.Message);
         Assert.Equal(2, batcher.QueueDepth);
+        var never = Assert.Throws<QueueFullException>(() => { _ = batcher.SubmitAsync([Job("w"), Job("x"), Job("y"), Job("z")], CancellationToken.None); });
+        Assert.Contains("smaller requests", never.Message);
         // Jobs already queued or running cost nothing new, so they are accepted.
         var shared = batcher.SubmitAsync([Job("b"), Job("a"), Job("f")], CancellationToken.None);
         Assert.Equal(3, batcher.QueueDepth);

@@ -196,13 +196,26 @@ public sealed class TranslationServiceTests
     [GoldenFact]
     public async Task A_full_queue_refuses_the_request()
     {
-        await using var service = TranslationService.Load(TinyModel.Options with { MaxQueuedSegments = 2 });
+        var recorder = new RecordingEngine();
+        await using var service = TranslationService.Load(TinyModel.Options with { MaxQueuedSegments = 2, MaxMaxNewTokens = 1000 }, recorder.Wrap);
+        using var stop = new CancellationTokenSource();
+        // Occupies the only worker for a long while.
+        var busy = service.TranslateAsync([LongSentence], Direction.EsDa, new TranslateOptions { BeamSize = 4, MaxNewTokens = 1000 }, stop.Token);
+        await recorder.Started.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        // Other decoding settings, so it cannot join the running batch: it waits in the queue.
+        var waiting = service.TranslateAsync(["Uno. Dos."], Direction.EsDa, new TranslateOptions { BeamSize = 1 }, CancellationToken.None);
+        Assert.Equal(2, service.QueueDepth);
         var error = await Assert.ThrowsAsync<QueueFullException>(() =>
-            service.TranslateAsync(["Uno. Dos. Tres."], Direction.EsDa, new TranslateOptions(), CancellationToken.None));
+            service.TranslateAsync(["Tres."], Direction.EsDa, new TranslateOptions(), CancellationToken.None));
         Assert.Equal("queue_full", error.Code);
+        Assert.Contains("retry later", error.Message);
+        var never = await Assert.ThrowsAsync<QueueFullException>(() =>
+            service.TranslateAsync(["Cuatro. Cinco. Seis."], Direction.EsDa, new TranslateOptions(), CancellationToken.None));
+        Assert.Contains("smaller requests", never.Message);
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => busy);
+        Assert.Equal(2, (await waiting).Single().Segments);
         Assert.Equal(0, service.QueueDepth);
-        var ok = (await service.TranslateAsync(["Uno. Dos."], Direction.EsDa, new TranslateOptions(), CancellationToken.None)).Single();
-        Assert.Equal(2, ok.Segments);
     }
 
     [GoldenFact]

@@ -94,6 +94,12 @@ public sealed class SegmentBatcher<TResult> : IAsyncDisposable
                     newKeys.Add(job.Key);
                 }
             }
+            if (newKeys.Count > _maxQueued)
+            {
+                // Retrying cannot help this one: say so rather than invite the client to try again.
+                throw new QueueFullException(
+                    $"this request needs {newKeys.Count} segments, more than the whole translation queue holds ({_maxQueued}); send it in smaller requests");
+            }
             if (QueueDepth + newKeys.Count > _maxQueued)
             {
                 throw new QueueFullException(
