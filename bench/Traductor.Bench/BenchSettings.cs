@@ -16,8 +16,8 @@ internal static class BenchSettings
             ? dir
             : throw new InvalidOperationException($"{ModelVariable} is not set: run the suites through Program (--model DIR)");
 
-    /// <summary>Peak resident set size of this process (VmHWM), in MB; native allocations included.</summary>
-    public static double PeakRssMb() => StatusFieldMb("VmHWM:");
+    /// <summary>Resident set size of this process now (VmRSS), in MB; native allocations included.</summary>
+    public static double RssMb() => StatusFieldMb("VmRSS:");
 
     private static double StatusFieldMb(string key)
     {
@@ -27,11 +27,11 @@ internal static class BenchSettings
         return 0;
     }
 
-    /// <summary>Appends "case-id peak-rss" for the results table (one line per benchmark process).</summary>
-    public static void RecordPeakRss(string caseId)
+    /// <summary>Appends "case-id rss" for the results table when a case ends.</summary>
+    public static void RecordRss(string caseId)
     {
         if (Environment.GetEnvironmentVariable(RssFileVariable) is not { Length: > 0 } file)
             return;
-        File.AppendAllText(file, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{caseId}\t{PeakRssMb():F0}\n"));
+        File.AppendAllText(file, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{caseId}\t{RssMb():F0}\n"));
     }
 }

@@ -74,7 +74,7 @@ public class PipelineOverheadBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        BenchSettings.RecordPeakRss("Pipeline");
+        BenchSettings.RecordRss("Pipeline");
         _tokenizer?.Dispose();
     }
 }
@@ -108,7 +108,7 @@ public class CacheHitBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        BenchSettings.RecordPeakRss("CacheHit");
+        BenchSettings.RecordRss("CacheHit");
         _service?.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 }

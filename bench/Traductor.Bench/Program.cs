@@ -39,14 +39,14 @@ File.WriteAllText(rssFile, "");
 Environment.SetEnvironmentVariable(BenchSettings.ModelVariable, model);
 Environment.SetEnvironmentVariable(BenchSettings.RssFileVariable, rssFile);
 
-// Full runs give every case its own process (so each peak RSS is its own); engine calls take
-// seconds, so a few monitored iterations are enough. Short runs stay in-process, one iteration.
-Job engineJob = shortRun
-    ? Job.Dry.WithToolchain(InProcessEmitToolchain.Instance)
-    : Job.Default.WithStrategy(RunStrategy.Monitoring).WithLaunchCount(1).WithWarmupCount(1).WithIterationCount(3);
-Job pipelineJob = shortRun
-    ? Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(1).WithIterationCount(3)
-    : Job.ShortRun;
+// In-process jobs: no generated project to build and no child processes, which keeps a full pass
+// affordable on a 2-core machine. Peak RSS per configuration comes from `traductor-engine bench`
+// (one process per row); here each case records the process RSS when it ends. Engine calls take
+// seconds, so a few monitored iterations are enough.
+Job engineJob = (shortRun ? Job.Dry : Job.Default.WithStrategy(RunStrategy.Monitoring).WithLaunchCount(1).WithWarmupCount(1).WithIterationCount(3))
+    .WithToolchain(InProcessEmitToolchain.Instance);
+Job pipelineJob = Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance)
+    .WithWarmupCount(shortRun ? 1 : 3).WithIterationCount(shortRun ? 3 : 10);
 IConfig Config(Job job) => DefaultConfig.Instance.AddJob(job).WithOptions(ConfigOptions.DisableOptimizationsValidator)
     .WithArtifactsPath(Path.Combine(Path.GetTempPath(), "traductor-bench-artifacts"));
 

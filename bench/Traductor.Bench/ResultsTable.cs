@@ -11,14 +11,14 @@ internal static class ResultsTable
     {
         var c = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
-        sb.AppendLine(c, $"# BenchmarkDotNet suites ({(shortRun ? "short: dry in-process jobs, 1 iteration; peak RSS is the whole process's" : "full")})");
+        sb.AppendLine(c, $"# BenchmarkDotNet suites ({(shortRun ? "short: dry jobs, 1 iteration" : "full")}, in-process)");
         sb.AppendLine();
         sb.AppendLine(c, $"- {DateTime.Now:yyyy-MM-dd HH:mm}, model `{model}`, {Environment.ProcessorCount} cores, load average {File.ReadAllText("/proc/loadavg").Trim()}.");
-        sb.AppendLine(c, $"- Engine rows: {BenchSettings.SourceLength}-token sources, output forced to {BenchSettings.OutputLength} tokens; tokens/s = batch x {BenchSettings.OutputLength} / mean call time. Threads = inter (replicas) x intra (threads per replica).");
+        sb.AppendLine(c, $"- Engine rows: {BenchSettings.SourceLength}-token sources, output forced to {BenchSettings.OutputLength} tokens; tokens/s = batch x {BenchSettings.OutputLength} / mean call time. Threads = inter (replicas) x intra (threads per replica). All cases share one process, so RSS is the process's resident set when the case ended (the per-configuration peak is in engine.md).");
         sb.AppendLine();
         sb.AppendLine("## Engine throughput (C# bindings)");
         sb.AppendLine();
-        sb.AppendLine("| batch | beam | threads | mean s/call | tokens/s | tokens/s per core | peak RSS MB |");
+        sb.AppendLine("| batch | beam | threads | mean s/call | tokens/s | tokens/s per core | RSS after case MB |");
         sb.AppendLine("| --- | --- | --- | --- | --- | --- | --- |");
         foreach (var report in summaries.SelectMany(s => s.Reports).Where(r => r.BenchmarkCase.Descriptor.Type == typeof(EngineThroughputBenchmarks)))
         {
@@ -39,7 +39,7 @@ internal static class ResultsTable
         sb.AppendLine();
         sb.AppendLine("## Pipeline overhead and cache hits (no engine work)");
         sb.AppendLine();
-        sb.AppendLine("| benchmark | mean µs | allocated KB | peak RSS MB |");
+        sb.AppendLine("| benchmark | mean µs | allocated KB | RSS after case MB |");
         sb.AppendLine("| --- | --- | --- | --- |");
         foreach (var report in summaries.SelectMany(s => s.Reports).Where(r => r.BenchmarkCase.Descriptor.Type != typeof(EngineThroughputBenchmarks)))
         {
