@@ -291,7 +291,7 @@ TEST(ModelBin, CorruptRecordsNameTheVariableAndOffset) {
   {  // same name twice
     ModelBinWriter w;
     w.add_f32("twice", {1}, {1}).add_f32("twice", {1}, {2});
-    expect_error([&] { parse(w); }, TRD_INVALID_MODEL, {"'twice' appears twice"});
+    expect_error([&] { parse(w); }, TRD_INVALID_MODEL, {"duplicate name: a second record of variable 'twice' (record 1 of 2"});
   }
   {  // string length 0
     ModelBinWriter w;

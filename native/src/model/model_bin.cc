@@ -220,7 +220,7 @@ void Parser::read_variables(ModelFiles& model) {
     tensor.data.resize(bytes);
     read_raw(tensor.data.data(), bytes, "the payload");
 
-    if (model.variables.count(tensor.name)) corrupt("variable " + quote(tensor.name) + " appears twice" + context());
+    if (model.variables.count(tensor.name)) corrupt("duplicate name: a second record" + context());
     std::string name = tensor.name;
     model.variables.emplace(std::move(name), std::move(tensor));
   }
