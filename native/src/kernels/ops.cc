@@ -3,10 +3,18 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <immintrin.h>
 #include <limits>
 
 // Hot kernels get an AVX2+FMA clone (hardware fma) next to the portable one.
-#define KERNEL_CLONES __attribute__((target_clones("arch=haswell", "default")))
+// The golden parity of these kernels was established without implicit contraction: only the
+// explicit std::fma calls fuse, in the AVX2 clones as in the portable ones.
+#pragma GCC optimize("fp-contract=off")
+
+// "arch=haswell" would dispatch on the CPU model (Intel Haswell only): AMD and later Intel parts would
+// silently run the default clone, where every std::fma is a libm call. x86-64-v3 dispatches on the
+// ISA level (AVX2, FMA, BMI2...).
+#define KERNEL_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 
 namespace trd::kernels {
 
@@ -77,7 +85,7 @@ KERNEL_CLONES void layer_norm(const float* x, const float* gamma, const float* b
 
 // avx_mathfun's exp256_ps (the Cephes polynomial CTranslate2 uses), one lane at a time, with the
 // multiply-adds contracted as GCC does under -ffast-math.
-KERNEL_CLONES float exp_polynomial(float x) {
+__attribute__((always_inline)) inline float exp_polynomial_inline(float x) {
   x = std::min(x, 88.3762626647949f);
   x = std::max(x, -88.3762626647949f);
   float fx = std::fma(x, 1.44269504088896341f, 0.5f);
@@ -101,6 +109,8 @@ KERNEL_CLONES float exp_polynomial(float x) {
   return y * pow2n;
 }
 
+float exp_polynomial(float x) { return exp_polynomial_inline(x); }
+
 namespace {
 
 // Horizontal sum of an 8-lane accumulator with hadd, extract, hadd.
@@ -108,12 +118,89 @@ inline float reduce_add_hadd(const float* a) {
   return ((a[0] + a[1]) + (a[4] + a[5])) + ((a[2] + a[3]) + (a[6] + a[7]));
 }
 
+const bool kHaveAvx2Fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+
+// exp_polynomial on 8 lanes: the same operations in the same order, so every lane is bit-identical
+// to the scalar function (fnmadd(a, b, c) = fma(-a, b, c) exactly).
+__attribute__((target("avx2,fma"))) inline __m256 exp_polynomial8(__m256 x) {
+  x = _mm256_min_ps(x, _mm256_set1_ps(88.3762626647949f));
+  x = _mm256_max_ps(x, _mm256_set1_ps(-88.3762626647949f));
+  __m256 fx = _mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504088896341f), _mm256_set1_ps(0.5f));
+  const __m256 floor_fx = _mm256_floor_ps(fx);
+  const __m256 too_big = _mm256_cmp_ps(floor_fx, fx, _CMP_GT_OQ);
+  fx = _mm256_sub_ps(floor_fx, _mm256_and_ps(too_big, _mm256_set1_ps(1.f)));
+  x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693359375f), x);
+  x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.12194440e-4f), x);
+  const __m256 z = _mm256_mul_ps(x, x);
+  __m256 y = _mm256_set1_ps(1.9875691500E-4f);
+  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.3981999507E-3f));
+  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(8.3334519073E-3f));
+  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(4.1665795894E-2f));
+  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.6666665459E-1f));
+  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(5.0000001201E-1f));
+  y = _mm256_fmadd_ps(y, z, x);
+  y = _mm256_add_ps(y, _mm256_set1_ps(1.f));
+  const __m256i n = _mm256_add_epi32(_mm256_cvttps_epi32(fx), _mm256_set1_epi32(0x7f));
+  return _mm256_mul_ps(y, _mm256_castsi256_ps(_mm256_slli_epi32(n, 23)));
+}
+
+// The 8-lane part of exp_sum: lane j accumulates elements j, j+8, ... exactly like `lanes[j]`.
+__attribute__((target("avx2,fma"))) void exp_sum_lanes_avx2(const float* x, float max, int64_t size8, float* y,
+                                                             float* lanes) {
+  const __m256 m = _mm256_set1_ps(max);
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t i = 0; i < size8; i += 8) {
+    const __m256 e = exp_polynomial8(_mm256_sub_ps(_mm256_loadu_ps(x + i), m));
+    if (y) _mm256_storeu_ps(y + i, e);
+    acc = _mm256_add_ps(acc, e);
+  }
+  _mm256_storeu_ps(lanes, acc);
+}
+
+__attribute__((target("avx2"))) float max_avx2(const float* x, int64_t size) {
+  __m256 m = _mm256_set1_ps(x[0]);
+  const int64_t size8 = size / 8 * 8;
+  for (int64_t i = 0; i < size8; i += 8) m = _mm256_max_ps(m, _mm256_loadu_ps(x + i));
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, m);
+  float best = lanes[0];
+  for (int j = 1; j < 8; ++j) best = std::max(best, lanes[j]);
+  for (int64_t i = size8; i < size; ++i) best = std::max(best, x[i]);
+  return best;
+}
+
+__attribute__((target("avx2"))) void subtract_avx2(const float* x, float a, float b, float* y, int64_t size) {
+  const __m256 va = _mm256_set1_ps(a), vb = _mm256_set1_ps(b);
+  const int64_t size8 = size / 8 * 8;
+  for (int64_t i = 0; i < size8; i += 8)
+    _mm256_storeu_ps(y + i, _mm256_sub_ps(_mm256_sub_ps(_mm256_loadu_ps(x + i), va), vb));
+  for (int64_t i = size8; i < size; ++i) y[i] = x[i] - a - b;
+}
+
+// The largest value (NaN-free rows: the same value std::max_element finds).
+float row_max(const float* x, int64_t size) {
+  if (kHaveAvx2Fma && size >= 8) return max_avx2(x, size);
+  return *std::max_element(x, x + size);
+}
+
 // sum(exp(x - max)) over `size` values, writing the exponentials to `y` when non-null.
-float exp_sum(const float* x, float max, int64_t size, float* y) {
+KERNEL_CLONES float exp_sum(const float* x, float max, int64_t size, float* y) {
+  if (size >= 8 && kHaveAvx2Fma) {
+    float lanes[8];
+    const int64_t size8 = size / 8 * 8;
+    exp_sum_lanes_avx2(x, max, size8, y, lanes);
+    float sum = reduce_add_hadd(lanes);
+    for (int64_t i = size8; i < size; ++i) {
+      const float e = exp_polynomial_inline(x[i] - max);
+      if (y) y[i] = e;
+      sum += e;
+    }
+    return sum;
+  }
   if (size < 8) {
     float sum = 0.f;
     for (int64_t i = 0; i < size; ++i) {
-      const float e = exp_polynomial(x[i] - max);
+      const float e = exp_polynomial_inline(x[i] - max);
       if (y) y[i] = e;
       sum += e;
     }
@@ -123,13 +210,13 @@ float exp_sum(const float* x, float max, int64_t size, float* y) {
   const int64_t size8 = size / 8 * 8;
   for (int64_t i = 0; i < size8; i += 8)
     for (int j = 0; j < 8; ++j) {
-      const float e = exp_polynomial(x[i + j] - max);
+      const float e = exp_polynomial_inline(x[i + j] - max);
       if (y) y[i + j] = e;
       lanes[j] += e;
     }
   float sum = reduce_add_hadd(lanes);
   for (int64_t i = size8; i < size; ++i) {
-    const float e = exp_polynomial(x[i] - max);
+    const float e = exp_polynomial_inline(x[i] - max);
     if (y) y[i] = e;
     sum += e;
   }
@@ -144,7 +231,7 @@ void softmax(float* x, int64_t size, int64_t valid) {
     std::fill(x, x + size, 0.f);
     return;
   }
-  const float max = *std::max_element(x, x + valid);
+  const float max = row_max(x, valid);
   const float sum = exp_sum(x, max, valid, x);
   const float inv = 1.f / sum;
   for (int64_t i = 0; i < valid; ++i) x[i] *= inv;
@@ -152,20 +239,81 @@ void softmax(float* x, int64_t size, int64_t valid) {
 }
 
 void log_softmax(const float* x, float* y, int64_t size) {
-  const float max = *std::max_element(x, x + size);
+  const float max = row_max(x, size);
   const float log_sum = std::log(exp_sum(x, max, size, nullptr));
+  if (kHaveAvx2Fma) {
+    subtract_avx2(x, max, log_sum, y, size);
+    return;
+  }
   for (int64_t i = 0; i < size; ++i) y[i] = x[i] - max - log_sum;
 }
+
+namespace {
+
+__attribute__((target("avx2"))) float abs_max_avx2(const float* x, int64_t size) {
+  const __m256 sign = _mm256_set1_ps(-0.f);
+  __m256 m = _mm256_setzero_ps();
+  const int64_t size8 = size / 8 * 8;
+  for (int64_t i = 0; i < size8; i += 8) m = _mm256_max_ps(m, _mm256_andnot_ps(sign, _mm256_loadu_ps(x + i)));
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, m);
+  float amax = 0.f;
+  for (float v : lanes) amax = std::max(amax, v);
+  for (int64_t i = size8; i < size; ++i) amax = std::max(amax, std::fabs(x[i]));
+  return amax;
+}
+
+// q = int8(round-or-truncate(x * scale)) for 32 values at a time. |x * scale| <= 127, so the
+// saturating packs never saturate and equal the scalar casts.
+__attribute__((target("avx2"))) void quantize_row_avx2(const float* x, float scale, int8_t* q, int64_t size,
+                                                       bool round) {
+  const __m256 s = _mm256_set1_ps(scale);
+  const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+  const int64_t size32 = size / 32 * 32;
+  for (int64_t i = 0; i < size32; i += 32) {
+    __m256i v[4];
+    for (int j = 0; j < 4; ++j) {
+      const __m256 y = _mm256_mul_ps(_mm256_loadu_ps(x + i + 8 * j), s);
+      v[j] = round ? _mm256_cvtps_epi32(_mm256_round_ps(y, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC))
+                   : _mm256_cvttps_epi32(y);
+    }
+    const __m256i packed = _mm256_packs_epi16(_mm256_packs_epi32(v[0], v[1]), _mm256_packs_epi32(v[2], v[3]));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(q + i), _mm256_permutevar8x32_epi32(packed, order));
+  }
+  for (int64_t i = size32; i < size; ++i)
+    q[i] = static_cast<int8_t>(static_cast<int32_t>(round ? std::nearbyint(x[i] * scale) : x[i] * scale));
+}
+
+__attribute__((target("avx2"))) void dequantize_row_avx2(const int32_t* c, float r, const float* sw, const float* bias,
+                                                         float* y, int64_t n) {
+  const __m256 vr = _mm256_set1_ps(r);
+  const int64_t n8 = n / 8 * 8;
+  for (int64_t j = 0; j < n8; j += 8) {
+    __m256 v = _mm256_div_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(c + j))), vr),
+                             _mm256_loadu_ps(sw + j));
+    if (bias) v = _mm256_add_ps(v, _mm256_loadu_ps(bias + j));
+    _mm256_storeu_ps(y + j, v);
+  }
+  for (int64_t j = n8; j < n; ++j) y[j] = bias ? static_cast<float>(c[j]) * r / sw[j] + bias[j] : static_cast<float>(c[j]) * r / sw[j];
+}
+
+}  // namespace
 
 void quantize_rows(const float* x, int64_t rows, int64_t depth, int8_t* q, float* scales, bool round) {
   for (int64_t r = 0; r < rows; ++r) {
     const float* xr = x + r * depth;
     int8_t* qr = q + r * depth;
     float amax = 0.f;
-    for (int64_t i = 0; i < depth; ++i) amax = std::max(amax, std::fabs(xr[i]));
+    if (kHaveAvx2Fma) {
+      amax = abs_max_avx2(xr, depth);
+    } else {
+      for (int64_t i = 0; i < depth; ++i) amax = std::max(amax, std::fabs(xr[i]));
+    }
     const float scale = amax != 0.f ? 127.f / amax : 1.f;
     scales[r] = scale;
-    if (round) {
+    if (kHaveAvx2Fma) {
+      quantize_row_avx2(xr, scale, qr, depth, round);
+    } else if (round) {
       // nearbyint rounds half to even in the default rounding mode, like _MM_FROUND_TO_NEAREST_INT.
       for (int64_t i = 0; i < depth; ++i) qr[i] = static_cast<int8_t>(static_cast<int32_t>(std::nearbyint(xr[i] * scale)));
     } else {
@@ -180,7 +328,9 @@ void dequantize_gemm_output(const int32_t* c, const float* sx, const float* sw, 
     const float r = 1.f / sx[i];
     const int32_t* ci = c + i * n;
     float* yi = y + i * n;
-    if (bias) {
+    if (kHaveAvx2Fma) {
+      dequantize_row_avx2(ci, r, sw, bias, yi, n);
+    } else if (bias) {
       for (int64_t j = 0; j < n; ++j) yi[j] = static_cast<float>(ci[j]) * r / sw[j] + bias[j];
     } else {
       for (int64_t j = 0; j < n; ++j) yi[j] = static_cast<float>(ci[j]) * r / sw[j];
@@ -204,14 +354,33 @@ void dequantize_row(const int8_t* q, float scale, float* x, int64_t depth) {
 }
 
 // A GEMM's inner product: one fused multiply-add chain over k, in order.
-KERNEL_CLONES float dot(const float* a, const float* b, int64_t size) {
+namespace {
+
+__attribute__((always_inline)) inline float dot_inline(const float* a, const float* b, int64_t size) {
   float sum = 0.f;
   for (int64_t i = 0; i < size; ++i) sum = std::fma(a[i], b[i], sum);
   return sum;
 }
 
-KERNEL_CLONES void axpy(float alpha, const float* x, float* y, int64_t size) {
+__attribute__((always_inline)) inline void axpy_inline(float alpha, const float* x, float* y, int64_t size) {
   for (int64_t i = 0; i < size; ++i) y[i] = std::fma(alpha, x[i], y[i]);
+}
+
+}  // namespace
+
+KERNEL_CLONES float dot(const float* a, const float* b, int64_t size) { return dot_inline(a, b, size); }
+
+KERNEL_CLONES void axpy(float alpha, const float* x, float* y, int64_t size) { axpy_inline(alpha, x, y, size); }
+
+KERNEL_CLONES void attention_scores(const float* q, const float* keys, int64_t stride, int64_t count, int64_t dh,
+                                    float alpha, float* scores) {
+  for (int64_t j = 0; j < count; ++j) scores[j] = dot_inline(q, keys + j * stride, dh) * alpha;
+}
+
+KERNEL_CLONES void attention_context(const float* probs, const float* values, int64_t stride, int64_t count,
+                                     int64_t dh, float* out) {
+  std::fill(out, out + dh, 0.f);
+  for (int64_t j = 0; j < count; ++j) axpy_inline(probs[j], values + j * stride, out, dh);
 }
 
 }  // namespace trd::kernels
