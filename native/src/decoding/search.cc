@@ -186,7 +186,9 @@ std::vector<std::vector<Hypothesis>> beam_search(layers::StepModel& model, const
     tokens.push_back(start_ids[b]);
     group_sizes.push_back(1);
   }
-  std::vector<float> logits, log_probs;
+  // Log-probabilities overwrite the logits in place: with a 256k vocabulary and batch x beam rows,
+  // a second [rows, V] buffer would be the largest allocation of the search.
+  std::vector<float> logits;
   std::vector<Candidate> top;
   for (int64_t step = 0; step < o.max_length && !alive.empty(); ++step) {
     if (between_steps) between_steps();
@@ -194,12 +196,11 @@ std::vector<std::vector<Hypothesis>> beam_search(layers::StepModel& model, const
     sentences.resize(n);
     for (int64_t i = 0; i < n; ++i) sentences[i] = alive[i].sentence;
     logits.resize(static_cast<size_t>(n * V));
-    log_probs.resize(static_cast<size_t>(n * V));
     model.step(step, tokens, sentences, logits.data());
     for (int64_t i = 0; i < n; ++i) {
       float* row = logits.data() + i * V;
       process_logits(row, V, alive[i].history, step, o);
-      float* lp = log_probs.data() + i * V;
+      float* lp = row;
       kernels::log_softmax(row, lp, V);
       const float cumulated = alive[i].score;
       for (int64_t v = 0; v < V; ++v) lp[v] += cumulated;
@@ -211,7 +212,7 @@ std::vector<std::vector<Hypothesis>> beam_search(layers::StepModel& model, const
     int64_t first = 0;
     for (int32_t rows : group_sizes) {
       const int32_t b = alive[first].sentence;
-      top_k(log_probs.data() + first * V, rows * V, C, top);
+      top_k(logits.data() + first * V, rows * V, C, top);
       const int64_t count = static_cast<int64_t>(top.size());
       std::vector<int32_t> words(count), from(count);
       std::vector<float> scores(count);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <stdexcept>
 #include <string>
 #include <dnnl.hpp>
 #include <functional>
@@ -269,7 +270,7 @@ void panel_generic(const int16_t* a, int64_t lda, int64_t rows, const int8_t* pa
 }  // namespace
 
 void PackedS8::unpack_row(int64_t r, int8_t* out) const {
-  const int8_t* panel = values() + (r / kPR) * chunks * kPR * kKC + (r % kPR) * kKC;
+  const int8_t* panel = this->panel(r / kPR) + (r % kPR) * kKC;
   for (int64_t ch = 0; ch < chunks; ++ch) {
     const int64_t n = std::min<int64_t>(kKC, depth - ch * kKC);
     std::memcpy(out + ch * kKC, panel + ch * kPR * kKC, static_cast<size_t>(n));
@@ -300,10 +301,14 @@ PackedS8 pack_s8(std::vector<uint8_t>&& storage, int64_t rows, int64_t depth) {
   p.rows = rows;
   p.depth = depth;
   p.chunks = depth / kKC;
-  const int64_t panels = (rows + kPR - 1) / kPR, panel_bytes = kPR * depth;
-  storage.resize(static_cast<size_t>(panels * panel_bytes), 0);  // the last panel's missing rows are zeros
+  const int64_t full = rows / kPR, panel_bytes = kPR * depth, rest = rows - full * kPR;
+  if (rest > 0) {
+    const PackedS8 last = pack_s8(reinterpret_cast<const int8_t*>(storage.data()) + full * panel_bytes, rest, depth);
+    p.tail = last.data;
+    storage.resize(static_cast<size_t>(full * panel_bytes));  // shrinks: no reallocation
+  }
   std::vector<uint8_t> rows4(static_cast<size_t>(panel_bytes));
-  for (int64_t pnl = 0; pnl < panels; ++pnl) {
+  for (int64_t pnl = 0; pnl < full; ++pnl) {
     uint8_t* base = storage.data() + pnl * panel_bytes;
     std::memcpy(rows4.data(), base, static_cast<size_t>(panel_bytes));
     for (int64_t r = 0; r < kPR; ++r)
@@ -325,8 +330,16 @@ bool packed_int8_preferred() {
 }
 
 void gemm_s8s8s32_packed(const int8_t* a, int64_t m, const PackedS8& b, int32_t* c) {
-  if (m == 0 || b.rows == 0) return;
-  const int64_t n = b.rows, lda = b.chunks * kKC, panels = (n + kPR - 1) / kPR;
+  gemm_s8s8s32_packed(a, m, b, 0, b.rows, c);
+}
+
+void gemm_s8s8s32_packed(const int8_t* a, int64_t m, const PackedS8& b, int64_t col_begin, int64_t col_end,
+                         int32_t* c) {
+  if (m == 0 || col_end <= col_begin) return;
+  if (col_begin % kPR != 0 || col_begin < 0 || col_end > b.rows)
+    throw std::invalid_argument("gemm_s8s8s32_packed: column range is not panel aligned or out of range");
+  const int64_t n = col_end - col_begin, lda = b.chunks * kKC, first_panel = col_begin / kPR,
+                panels = (col_end + kPR - 1) / kPR - first_panel;
   // A widened once per call (zero padded to whole chunks); reused by every panel.
   thread_local std::vector<int16_t> a16;
   if (static_cast<int64_t>(a16.size()) < m * lda) a16.resize(static_cast<size_t>(m * lda));
@@ -344,7 +357,7 @@ void gemm_s8s8s32_packed(const int8_t* a, int64_t m, const PackedS8& b, int32_t*
     const int64_t i1 = std::min(m, i0 + block);
 #pragma omp for schedule(static)
     for (int64_t pnl = 0; pnl < panels; ++pnl) {
-      const int8_t* panel = b.values() + pnl * b.chunks * kPR * kKC;
+      const int8_t* panel = b.panel(first_panel + pnl);
       const int64_t j0 = pnl * kPR, cols = std::min<int64_t>(kPR, n - j0);
       if (!avx2) {
         panel_generic(a16p + i0 * lda, lda, i1 - i0, panel, b.chunks, c + i0 * n + j0, n, cols);

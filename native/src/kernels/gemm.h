@@ -39,8 +39,16 @@ bool onednn_int8_is_exact();
 struct PackedS8 {
   static constexpr int64_t kPanelRows = 4, kChunk = 16;
   int64_t rows = 0, depth = 0, chunks = 0;
-  std::vector<uint8_t> data;  // int8 values (uint8 storage so a model.bin payload can be adopted)
-  const int8_t* values() const { return reinterpret_cast<const int8_t*>(data.data()); }
+  // int8 values (uint8 storage so a model.bin payload can be adopted). Panels in `data`, except a
+  // last partial panel packed in place, which lives zero padded in `tail`: padding it inside
+  // `data` would reallocate (and so briefly double) the largest tensor.
+  std::vector<uint8_t> data, tail;
+  int64_t panels() const { return (rows + kPanelRows - 1) / kPanelRows; }
+  const int8_t* panel(int64_t p) const {
+    const int64_t bytes = chunks * kPanelRows * kChunk;
+    const auto* base = p * bytes < static_cast<int64_t>(data.size()) ? data.data() + p * bytes : tail.data();
+    return reinterpret_cast<const int8_t*>(base);
+  }
   // Row r, unpacked (embedding lookups read rows of the tied table).
   void unpack_row(int64_t r, int8_t* out) const;
 };
@@ -58,5 +66,9 @@ bool packed_int8_preferred();
 // C[m, n] = sum_k A[m, k] * B[n, k] in exact int32 arithmetic, B packed. A int8 row-major [m, k].
 // Widens to int16 and uses vpmaddwd: pair sums are at most 2 * 128 * 128, so nothing saturates.
 void gemm_s8s8s32_packed(const int8_t* a, int64_t m, const PackedS8& b, int32_t* c);
+// Columns [col_begin, col_end) of the same product into c [m, col_end - col_begin]; col_begin is a
+// multiple of PackedS8::kPanelRows. Lets a 256k-column projection be computed block by block.
+void gemm_s8s8s32_packed(const int8_t* a, int64_t m, const PackedS8& b, int64_t col_begin, int64_t col_end,
+                         int32_t* c);
 
 }  // namespace trd::kernels

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
+#include <immintrin.h>
 #include <string>
 
 #include "common/error.h"
@@ -20,14 +22,101 @@ void add_into(float* x, const float* y, int64_t size) {
   for (int64_t i = 0; i < size; ++i) x[i] += y[i];
 }
 
-// One query row against `keys` rows: softmax(alpha * q.k) . v, for one head of width dh.
-// Keys/values are rows of stride `stride`; `scores` has room for `count` entries.
-void attend(const float* q, const float* keys, const float* values, int64_t stride, int64_t count, int64_t dh,
-            float alpha, float* scores, float* out) {
-  for (int64_t j = 0; j < count; ++j) scores[j] = kernels::dot(q, keys + j * stride, dh) * alpha;
+const bool kHaveAvx2Fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+
+// Attention keys are stored transposed (K^T: row k holds component k of every key), so the scores
+// of 8 keys are one vector FMA chain over k. Each lane is still one in-order FMA chain from 0, the
+// arithmetic of a GEMM inner product, so the scores are bit-identical to a per-key dot product.
+__attribute__((target("avx2,fma"))) void scores_avx2(const float* q, const float* kt, int64_t ldk, int64_t count,
+                                                     int64_t dh, float alpha, float* scores) {
+  const __m256 va = _mm256_set1_ps(alpha);
+  int64_t j = 0;
+  for (; j + 32 <= count; j += 32) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    for (int64_t k = 0; k < dh; ++k) {
+      const __m256 qk = _mm256_set1_ps(q[k]);
+      const float* row = kt + k * ldk + j;
+      a0 = _mm256_fmadd_ps(qk, _mm256_loadu_ps(row), a0);
+      a1 = _mm256_fmadd_ps(qk, _mm256_loadu_ps(row + 8), a1);
+      a2 = _mm256_fmadd_ps(qk, _mm256_loadu_ps(row + 16), a2);
+      a3 = _mm256_fmadd_ps(qk, _mm256_loadu_ps(row + 24), a3);
+    }
+    _mm256_storeu_ps(scores + j, _mm256_mul_ps(a0, va));
+    _mm256_storeu_ps(scores + j + 8, _mm256_mul_ps(a1, va));
+    _mm256_storeu_ps(scores + j + 16, _mm256_mul_ps(a2, va));
+    _mm256_storeu_ps(scores + j + 24, _mm256_mul_ps(a3, va));
+  }
+  for (; j + 8 <= count; j += 8) {
+    __m256 a0 = _mm256_setzero_ps();
+    for (int64_t k = 0; k < dh; ++k) a0 = _mm256_fmadd_ps(_mm256_set1_ps(q[k]), _mm256_loadu_ps(kt + k * ldk + j), a0);
+    _mm256_storeu_ps(scores + j, _mm256_mul_ps(a0, va));
+  }
+  for (; j < count; ++j) {
+    float sum = 0.f;
+    for (int64_t k = 0; k < dh; ++k) sum = std::fma(q[k], kt[k * ldk + j], sum);
+    scores[j] = sum * alpha;
+  }
+}
+
+// out[c] = sum_j p[j] * v[j][c], accumulated over j in order with FMA (an axpy per key).
+__attribute__((target("avx2,fma"))) void weighted_sum_avx2(const float* p, const float* v, int64_t ldv,
+                                                           int64_t count, int64_t dh, float* out) {
+  int64_t c = 0;
+  for (; c + 32 <= dh; c += 32) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    for (int64_t j = 0; j < count; ++j) {
+      const __m256 pj = _mm256_set1_ps(p[j]);
+      const float* row = v + j * ldv + c;
+      a0 = _mm256_fmadd_ps(pj, _mm256_loadu_ps(row), a0);
+      a1 = _mm256_fmadd_ps(pj, _mm256_loadu_ps(row + 8), a1);
+      a2 = _mm256_fmadd_ps(pj, _mm256_loadu_ps(row + 16), a2);
+      a3 = _mm256_fmadd_ps(pj, _mm256_loadu_ps(row + 24), a3);
+    }
+    _mm256_storeu_ps(out + c, a0);
+    _mm256_storeu_ps(out + c + 8, a1);
+    _mm256_storeu_ps(out + c + 16, a2);
+    _mm256_storeu_ps(out + c + 24, a3);
+  }
+  for (; c + 8 <= dh; c += 8) {
+    __m256 a0 = _mm256_setzero_ps();
+    for (int64_t j = 0; j < count; ++j) a0 = _mm256_fmadd_ps(_mm256_set1_ps(p[j]), _mm256_loadu_ps(v + j * ldv + c), a0);
+    _mm256_storeu_ps(out + c, a0);
+  }
+  for (; c < dh; ++c) {
+    float sum = 0.f;
+    for (int64_t j = 0; j < count; ++j) sum = std::fma(p[j], v[j * ldv + c], sum);
+    out[c] = sum;
+  }
+}
+
+// One query row of one head of width dh: softmax(alpha * q.K^T) . V. `kt` is K^T (row k of stride
+// `ldk` holds component k of every key); values are rows of stride `ldv`; `scores` has room for
+// `count` entries.
+void attend(const float* q, const float* kt, int64_t ldk, const float* values, int64_t ldv, int64_t count,
+            int64_t dh, float alpha, float* scores, float* out) {
+  if (kHaveAvx2Fma) {
+    scores_avx2(q, kt, ldk, count, dh, alpha, scores);
+  } else {
+    for (int64_t j = 0; j < count; ++j) {
+      float sum = 0.f;
+      for (int64_t k = 0; k < dh; ++k) sum = std::fma(q[k], kt[k * ldk + j], sum);
+      scores[j] = sum * alpha;
+    }
+  }
   kernels::softmax(scores, count, count);
+  if (kHaveAvx2Fma) {
+    weighted_sum_avx2(scores, values, ldv, count, dh, out);
+    return;
+  }
   std::fill(out, out + dh, 0.f);
-  for (int64_t j = 0; j < count; ++j) kernels::axpy(scores[j], values + j * stride, out, dh);
+  for (int64_t j = 0; j < count; ++j) kernels::axpy(scores[j], values + j * ldv, out, dh);
+}
+
+// K^T of `len` key rows (stride `ld`, d wide) into `kt`, head by head: head h occupies rows
+// [h*dh, (h+1)*dh) of a [d, len] block, so its K^T has row stride len.
+void transpose_keys(const float* keys, int64_t ld, int64_t len, int64_t d, float* kt) {
+  for (int64_t j = 0; j < len; ++j)
+    for (int64_t r = 0; r < d; ++r) kt[r * len + j] = keys[j * ld + r];
 }
 
 // CTranslate2's built-in sinusoidal table (common.cc:L204-243): 1-based positions,
@@ -53,9 +142,11 @@ T* sized(std::vector<T>& v, int64_t size) {
 
 TransformerRunner::TransformerRunner(std::shared_ptr<const TransformerWeights> weights)
     : weights_(std::move(weights)), d_(weights_->d_model) {
-  memory_kv_.resize(weights_->decoder_layers.size());
-  cache_.resize(weights_->decoder_layers.size());
-  cache_swap_.resize(weights_->decoder_layers.size());
+  const size_t layers = weights_->decoder_layers.size();
+  memory_kv_.resize(layers);
+  memory_kt_.resize(layers);
+  cache_kt_.resize(layers);
+  cache_v_.resize(layers);
 }
 
 void TransformerRunner::dense(const Dense& layer, const float* x, int64_t rows, float* y,
@@ -68,15 +159,74 @@ void TransformerRunner::dense(const Dense& layer, const float* x, int64_t rows, 
   if (w.quantized) {
     int8_t* q = sized(q8_, rows * k);
     float* sx = sized(qscales_, rows);
-    int32_t* c = sized(c32_, rows * n);
     kernels::quantize_rows(x, rows, k, q, sx, weights_->round_quantization);
-    kernels::gemm_s8s8s32_nt(q, w.qvalues.data(), w.compensation.data(), c, rows, n, k);
-    kernels::dequantize_gemm_output(c, sx, w.scales.data(), bias, apply, act, y, rows, n);
+    if (w.packed) {
+      // Column blocks: the int32 products of a 256k-row projection never exist all at once.
+      constexpr int64_t kBlock = 16384;
+      const int64_t block = std::min(n, kBlock);
+      int32_t* c = sized(c32_, rows * block);
+      for (int64_t j0 = 0; j0 < n; j0 += block) {
+        const int64_t width = std::min(block, n - j0);
+        kernels::gemm_s8s8s32_packed(q, rows, w.packed_values, j0, j0 + width, c);
+        for (int64_t i = 0; i < rows; ++i)
+          kernels::dequantize_gemm_output(c + i * width, sx + i, w.scales.data() + j0, bias ? bias + j0 : nullptr,
+                                          apply, act, y + i * n + j0, 1, width);
+      }
+    } else {
+      int32_t* c = sized(c32_, rows * n);
+      kernels::gemm_s8s8s32_nt(q, w.qvalues.data(), w.compensation.data(), c, rows, n, k);
+      kernels::dequantize_gemm_output(c, sx, w.scales.data(), bias, apply, act, y, rows, n);
+    }
   } else {
     kernels::gemm_f32_nt(x, k, w.values.data(), k, y, n, rows, n, k);
     kernels::add_bias_activation(y, bias, apply, act, rows, n);
   }
   if (residual) add_into(y, residual, rows * n);
+}
+
+void TransformerRunner::restrict_output(const std::vector<int32_t>& candidates) {
+  if (candidates.empty()) {
+    restricted_projection_.reset();
+    candidates_.clear();
+    return;
+  }
+  const Dense& full = weights_->projection;
+  const Matrix& w = *full.weight;
+  for (int32_t id : candidates)
+    if (id < 0 || id >= w.rows) fail(TRD_INTERNAL, "vocabulary map candidate " + std::to_string(id) + " is out of range");
+  candidates_ = candidates;
+  const int64_t c = static_cast<int64_t>(candidates.size()), k = w.depth;
+  auto m = std::make_shared<Matrix>();
+  m->rows = c;
+  m->depth = k;
+  m->quantized = w.quantized;
+  // Each candidate's logit is the same exact int32 dot product (or float GEMM row) and the same
+  // per-element dequantization as in the full projection, so the values are bit-identical.
+  if (w.quantized) {
+    std::vector<int8_t> rows(static_cast<size_t>(c * k));
+    for (int64_t j = 0; j < c; ++j) {
+      const int8_t* src = w.int8_row(candidates[j], rows.data() + j * k);
+      if (src != rows.data() + j * k) std::memcpy(rows.data() + j * k, src, static_cast<size_t>(k));
+      m->scales.push_back(w.scales[candidates[j]]);
+    }
+    if (w.packed) {
+      m->packed = true;
+      m->packed_values = kernels::pack_s8(rows.data(), c, k);
+    } else {
+      m->compensation.resize(static_cast<size_t>(c));
+      for (int64_t j = 0; j < c; ++j) m->compensation[j] = w.compensation[candidates[j]];
+      m->qvalues = std::move(rows);
+    }
+  } else {
+    m->values.resize(static_cast<size_t>(c * k));
+    for (int64_t j = 0; j < c; ++j)
+      std::memcpy(m->values.data() + j * k, w.values.data() + candidates[j] * k, static_cast<size_t>(k) * 4);
+  }
+  Dense restricted;
+  restricted.weight = std::move(m);
+  for (int32_t id : candidates)
+    if (!full.bias.empty()) restricted.bias.push_back(full.bias[id]);
+  restricted_projection_ = std::move(restricted);
 }
 
 void TransformerRunner::embed(const EmbeddingWeights& e, const int32_t* ids, const int64_t* positions, int64_t rows,
@@ -88,7 +238,7 @@ void TransformerRunner::embed(const EmbeddingWeights& e, const int32_t* ids, con
       fail(TRD_INVALID_ARGUMENT, "token id " + std::to_string(id) + " is outside the embedding table");
     float* xr = x + r * d_;
     if (table.quantized)
-      kernels::dequantize_row(table.qvalues.data() + id * d_, table.scales[id], xr, d_);
+      kernels::dequantize_row(table.int8_row(id, sized(row8_, d_)), table.scales[id], xr, d_);
     else
       std::memcpy(xr, table.values.data() + id * d_, static_cast<size_t>(d_) * 4);
     if (e.scale != 1.0f)
@@ -137,6 +287,7 @@ void TransformerRunner::encode(const std::vector<std::vector<int32_t>>& sources)
   float* qkv = sized(qkv_, total * 3 * d);
   float* ctx = sized(ctx_, total * d);
   float* inner = sized(inner_, total * w.ffn);
+  float* kt = sized(kt_, total * d);
   embed(w.encoder_embeddings, ids.data(), pos, total, x);
 
   const int64_t batch = static_cast<int64_t>(sources.size());
@@ -148,6 +299,8 @@ void TransformerRunner::encode(const std::vector<std::vector<int32_t>>& sources)
       in = h;
     }
     dense(sa.qkv, in, total, qkv);
+    for (int64_t b = 0; b < batch; ++b)
+      transpose_keys(qkv + source_offsets_[b] * 3 * d + d, 3 * d, source_lengths_[b], d, kt + source_offsets_[b] * d);
 #pragma omp parallel
     {
       thread_local std::vector<float> scores;
@@ -157,7 +310,7 @@ void TransformerRunner::encode(const std::vector<std::vector<int32_t>>& sources)
         for (int64_t hd = 0; hd < heads; ++hd) {
           const int64_t off = source_offsets_[b], len = source_lengths_[b];
           for (int64_t i = 0; i < len; ++i)
-            attend(qkv + (off + i) * 3 * d + hd * dh, qkv + off * 3 * d + d + hd * dh,
+            attend(qkv + (off + i) * 3 * d + hd * dh, kt + off * d + hd * dh * len, len,
                    qkv + off * 3 * d + 2 * d + hd * dh, 3 * d, len, dh, alpha, sc, ctx + (off + i) * d + hd * dh);
         }
     }
@@ -181,6 +334,11 @@ void TransformerRunner::encode(const std::vector<std::vector<int32_t>>& sources)
   for (size_t l = 0; l < w.decoder_layers.size(); ++l) {
     memory_kv_[l].resize(static_cast<size_t>(total * 2 * d));
     dense(w.decoder_layers[l].cross_attention.kv, x, total, memory_kv_[l].data());
+    // Cached once per batch: the keys transposed per sentence, as attend() reads them.
+    memory_kt_[l].resize(static_cast<size_t>(total * d));
+    for (int64_t b = 0; b < batch; ++b)
+      transpose_keys(memory_kv_[l].data() + source_offsets_[b] * 2 * d, 2 * d, source_lengths_[b], d,
+                     memory_kt_[l].data() + source_offsets_[b] * d);
   }
   cache_used_steps_ = 0;
   cache_used_hyps_ = 0;
@@ -190,14 +348,19 @@ void TransformerRunner::ensure_cache(int64_t hyps, int64_t steps) {
   if (hyps <= cache_hyps_ && steps <= cache_steps_) return;
   const int64_t new_hyps = std::max(hyps, cache_hyps_);
   const int64_t new_steps = std::max<int64_t>(steps, std::max<int64_t>(cache_steps_ * 2, 32));
-  const int64_t row = 2 * d_;
-  for (size_t l = 0; l < cache_.size(); ++l) {
-    std::vector<float> grown(static_cast<size_t>(new_hyps * new_steps * row));
-    for (int64_t i = 0; i < cache_used_hyps_; ++i)
-      std::memcpy(grown.data() + i * new_steps * row, cache_[l].data() + i * cache_steps_ * row,
-                  static_cast<size_t>(cache_used_steps_ * row) * 4);
-    cache_[l] = std::move(grown);
-    cache_swap_[l].assign(static_cast<size_t>(new_hyps * new_steps * row), 0.f);
+  const int64_t d = d_;
+  for (size_t l = 0; l < cache_kt_.size(); ++l) {
+    std::vector<float> kt(static_cast<size_t>(new_hyps * d * new_steps));
+    std::vector<float> v(static_cast<size_t>(new_hyps * new_steps * d));
+    for (int64_t i = 0; i < cache_used_hyps_; ++i) {
+      for (int64_t r = 0; r < d; ++r)
+        std::memcpy(kt.data() + (i * d + r) * new_steps, cache_kt_[l].data() + (i * d + r) * cache_steps_,
+                    static_cast<size_t>(cache_used_steps_) * 4);
+      std::memcpy(v.data() + i * new_steps * d, cache_v_[l].data() + i * cache_steps_ * d,
+                  static_cast<size_t>(cache_used_steps_ * d) * 4);
+    }
+    cache_kt_[l] = std::move(kt);
+    cache_v_[l] = std::move(v);
   }
   cache_hyps_ = new_hyps;
   cache_steps_ = new_steps;
@@ -209,12 +372,31 @@ void TransformerRunner::reorder(const std::vector<int32_t>& origin) {
   for (int64_t i = 0; identity && i < n; ++i) identity = origin[i] == i;
   if (!identity) {
     ensure_cache(n, cache_used_steps_);
-    const int64_t row = 2 * d_;
-    for (size_t l = 0; l < cache_.size(); ++l) {
-      for (int64_t i = 0; i < n; ++i)
-        std::memcpy(cache_swap_[l].data() + i * cache_steps_ * row, cache_[l].data() + origin[i] * cache_steps_ * row,
-                    static_cast<size_t>(cache_used_steps_ * row) * 4);
-      std::swap(cache_[l], cache_swap_[l]);
+    const int64_t d = d_, steps = cache_steps_, used = cache_used_steps_;
+    // K^T rows are `steps` long with `used` filled: copy whole blocks once they are mostly full.
+    const bool whole_blocks = 2 * used >= steps;
+    // One spare buffer pair rotates through the layers: layer l is gathered into the spare, and
+    // its old buffer becomes the spare for layer l + 1 (one layer's worth of memory, not a
+    // second copy of the whole cache).
+    spare_kt_.resize(cache_kt_.front().size());
+    spare_v_.resize(cache_v_.front().size());
+    for (size_t l = 0; l < cache_kt_.size(); ++l) {
+      const float* kt_src = cache_kt_[l].data();
+      const float* v_src = cache_v_[l].data();
+      float* kt_dst = spare_kt_.data();
+      float* v_dst = spare_v_.data();
+#pragma omp parallel for schedule(static)
+      for (int64_t i = 0; i < n; ++i) {
+        const float* src = kt_src + origin[i] * d * steps;
+        float* dst = kt_dst + i * d * steps;
+        if (whole_blocks)
+          std::memcpy(dst, src, static_cast<size_t>(d * steps) * 4);
+        else
+          for (int64_t r = 0; r < d; ++r) std::memcpy(dst + r * steps, src + r * steps, static_cast<size_t>(used) * 4);
+        std::memcpy(v_dst + i * steps * d, v_src + origin[i] * steps * d, static_cast<size_t>(used * d) * 4);
+      }
+      std::swap(cache_kt_[l], spare_kt_);
+      std::swap(cache_v_[l], spare_v_);
     }
   }
   cache_used_hyps_ = n;
@@ -253,20 +435,24 @@ void TransformerRunner::step(int64_t step, const std::vector<int32_t>& tokens, c
       in = h;
     }
     dense(sa.qkv, in, n, qkv);
-    float* cache = cache_[l].data();
-    for (int64_t i = 0; i < n; ++i)
-      std::memcpy(cache + (i * cache_steps_ + step) * row, qkv + i * 3 * d + d, static_cast<size_t>(row) * 4);
+    float* cache_kt = cache_kt_[l].data();
+    float* cache_v = cache_v_[l].data();
+    const int64_t steps = cache_steps_;
+    for (int64_t i = 0; i < n; ++i) {
+      const float* k_new = qkv + i * 3 * d + d;
+      float* kt_hyp = cache_kt + i * d * steps + step;
+      for (int64_t r = 0; r < d; ++r) kt_hyp[r * steps] = k_new[r];
+      std::memcpy(cache_v + (i * steps + step) * d, qkv + i * 3 * d + 2 * d, static_cast<size_t>(d) * 4);
+    }
 #pragma omp parallel
     {
       thread_local std::vector<float> scores;
       float* sc = sized(scores, std::max(step + 1, longest_source));
 #pragma omp for collapse(2) schedule(static)
       for (int64_t i = 0; i < n; ++i)
-        for (int64_t hd = 0; hd < heads; ++hd) {
-          const float* base = cache + i * cache_steps_ * row;
-          attend(qkv + i * 3 * d + hd * dh, base + hd * dh, base + d + hd * dh, row, step + 1, dh, alpha, sc,
-                 ctx + i * d + hd * dh);
-        }
+        for (int64_t hd = 0; hd < heads; ++hd)
+          attend(qkv + i * 3 * d + hd * dh, cache_kt + (i * d + hd * dh) * steps, steps,
+                 cache_v + i * steps * d + hd * dh, d, step + 1, dh, alpha, sc, ctx + i * d + hd * dh);
     }
     dense(sa.out, ctx, n, h, std::nullopt, x);
     std::memcpy(x, h, static_cast<size_t>(n * d) * 4);
@@ -281,6 +467,7 @@ void TransformerRunner::step(int64_t step, const std::vector<int32_t>& tokens, c
     }
     dense(ca.qkv, in, n, qkv);
     const float* memory = memory_kv_[l].data();
+    const float* memory_kt = memory_kt_[l].data();
 #pragma omp parallel
     {
       thread_local std::vector<float> scores;
@@ -288,10 +475,9 @@ void TransformerRunner::step(int64_t step, const std::vector<int32_t>& tokens, c
 #pragma omp for collapse(2) schedule(static)
       for (int64_t i = 0; i < n; ++i)
         for (int64_t hd = 0; hd < heads; ++hd) {
-          const int64_t s = sentences[i];
-          const float* base = memory + source_offsets_[s] * row;
-          attend(qkv + i * d + hd * dh, base + hd * dh, base + d + hd * dh, row, source_lengths_[s], dh, alpha, sc,
-                 ctx + i * d + hd * dh);
+          const int64_t s = sentences[i], off = source_offsets_[s], len = source_lengths_[s];
+          attend(qkv + i * d + hd * dh, memory_kt + off * d + hd * dh * len, len, memory + off * row + d + hd * dh,
+                 row, len, dh, alpha, sc, ctx + i * d + hd * dh);
         }
     }
     dense(ca.out, ctx, n, h, std::nullopt, x);
@@ -310,7 +496,18 @@ void TransformerRunner::step(int64_t step, const std::vector<int32_t>& tokens, c
     if (!cfg.pre_norm) layer_norm(f.norm, x, x, n, d, w.epsilon);
   }
   if (cfg.has_final_norm) layer_norm(w.decoder_norm, x, x, n, d, w.epsilon);
-  dense(w.projection, x, n, logits);
+  if (restricted_projection_) {
+    const int64_t V = w.projection.out(), c = static_cast<int64_t>(candidates_.size());
+    float* small = sized(restricted_logits_, n * c);
+    dense(*restricted_projection_, x, n, small);
+    for (int64_t i = 0; i < n; ++i) {
+      float* row = logits + i * V;
+      std::fill(row, row + V, std::numeric_limits<float>::lowest());
+      for (int64_t j = 0; j < c; ++j) row[candidates_[j]] = small[i * c + j];
+    }
+  } else {
+    dense(w.projection, x, n, logits);
+  }
   cache_used_steps_ = step + 1;
   cache_used_hyps_ = n;
 }

@@ -40,6 +40,11 @@ class TransformerRunner : public StepModel {
 
   const TransformerWeights& weights() const { return *weights_; }
 
+  // CTranslate2's vocabulary map (use_vmap): the output projection is computed for the sorted
+  // candidate ids only; step() writes their logits and -FLT_MAX everywhere else, which is what
+  // masking the other ids gives, without computing them. An empty list removes the restriction.
+  void restrict_output(const std::vector<int32_t>& candidates);
+
  private:
   void dense(const Dense& layer, const float* x, int64_t rows, float* y,
              std::optional<kernels::Activation> activation = std::nullopt, const float* residual = nullptr);
@@ -49,18 +54,26 @@ class TransformerRunner : public StepModel {
   std::shared_ptr<const TransformerWeights> weights_;
   int64_t d_;
 
-  // Encoder output projected to cross-attention keys/values, per decoder layer: [total, 2d].
-  std::vector<std::vector<float>> memory_kv_;
+  // The projection gathered to the vmap candidates (restrict_output), and those ids.
+  std::optional<Dense> restricted_projection_;
+  std::vector<int32_t> candidates_;
+  std::vector<float> restricted_logits_;
+
+  // Encoder output projected to cross-attention keys/values, per decoder layer: [total, 2d], and
+  // the keys again transposed per sentence and head ([d, len] per sentence) for attend().
+  std::vector<std::vector<float>> memory_kv_, memory_kt_;
   std::vector<int64_t> source_offsets_, source_lengths_;
 
-  // Self-attention cache per layer: [hyp capacity, step capacity, 2d] (k then v). A second buffer
-  // receives reorders.
-  std::vector<std::vector<float>> cache_, cache_swap_;
+  // Self-attention cache per layer: keys transposed [hyp capacity, d, step capacity] and values
+  // [hyp capacity, step capacity, d]. Reorders gather into the spare pair, which then takes the
+  // layer's place.
+  std::vector<std::vector<float>> cache_kt_, cache_v_;
+  std::vector<float> spare_kt_, spare_v_;
   int64_t cache_hyps_ = 0, cache_steps_ = 0, cache_used_steps_ = 0, cache_used_hyps_ = 0;
 
   // Scratch.
-  std::vector<float> x_, h_, qkv_, ctx_, inner_, scores_;
-  std::vector<int8_t> q8_;
+  std::vector<float> x_, h_, qkv_, ctx_, inner_, scores_, kt_;
+  std::vector<int8_t> q8_, row8_;
   std::vector<float> qscales_;
   std::vector<int32_t> c32_;
   std::vector<int64_t> positions_;

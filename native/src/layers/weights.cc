@@ -76,7 +76,7 @@ std::vector<float> to_float(const ModelFiles& files, const Tensor& t, const std:
 
 class Builder {
  public:
-  Builder(const ModelFiles& files, TransformerWeights& w) : files_(files), w_(w) {}
+  Builder(ModelFiles& files, TransformerWeights& w) : files_(files), w_(w) {}
 
   const Tensor* find(const std::string& name) const { return files_.find(name); }
 
@@ -117,7 +117,14 @@ class Builder {
       if (!scale || scale->numel() != m->rows)
         invalid(files_, name, "is int8 but '" + name + "_scale' is missing or does not have one value per row");
       std::vector<float> scales = to_float(files_, *scale, name + "_scale");
-      if (want_int8) {
+      if (want_int8 && kernels::packed_int8_preferred()) {
+        // The payload is adopted and packed in place: the model is never held twice while loading.
+        // The Tensor keeps its shape; its data is gone, and the cache above answers later aliases.
+        m->quantized = true;
+        m->packed = true;
+        m->packed_values = kernels::pack_s8(std::move(payload(t)), m->rows, m->depth);
+        m->scales = std::move(scales);
+      } else if (want_int8) {
         m->quantized = true;
         m->qvalues.assign(t.as<int8_t>(), t.as<int8_t>() + t.numel());
         m->scales = std::move(scales);
@@ -137,7 +144,11 @@ class Builder {
         m->values = std::move(values);
       }
     }
-    if (m->quantized) {
+    if (m->quantized && !m->packed && kernels::packed_int8_preferred()) {
+      m->packed_values = kernels::pack_s8(m->qvalues.data(), m->rows, m->depth);
+      m->packed = true;
+      std::vector<int8_t>().swap(m->qvalues);
+    } else if (m->quantized && !m->packed) {
       m->compensation.resize(static_cast<size_t>(m->rows));
       kernels::compute_compensation(m->qvalues.data(), m->rows, m->depth, m->compensation.data());
     }
@@ -177,7 +188,11 @@ class Builder {
     return s + "]";
   }
 
-  const ModelFiles& files_;
+  // find() hands out const tensors, but they belong to files_, which the builder holds non-const
+  // (it consumes the payloads), so dropping the const is well-defined.
+  std::vector<uint8_t>& payload(const Tensor& t) { return const_cast<Tensor&>(t).data; }
+
+  ModelFiles& files_;
   TransformerWeights& w_;
   std::unordered_map<const Tensor*, std::shared_ptr<const Matrix>> matrices_;
 };
@@ -234,7 +249,14 @@ void check_unsupported(const ModelFiles& files) {
 }  // namespace
 
 size_t Matrix::bytes() const {
-  return values.size() * 4 + qvalues.size() + scales.size() * 4 + compensation.size() * 4;
+  return values.size() * 4 + qvalues.size() + scales.size() * 4 + compensation.size() * 4 +
+         packed_values.data.size();
+}
+
+const int8_t* Matrix::int8_row(int64_t r, int8_t* scratch) const {
+  if (!packed) return qvalues.data() + r * depth;
+  packed_values.unpack_row(r, scratch);
+  return scratch;
 }
 
 const char* compute_type_name(ComputeType type) {
@@ -251,7 +273,7 @@ ComputeType resolve_compute_type(const std::string& requested, const ModelFiles&
   return w && w->dtype == DType::Int8 ? ComputeType::Int8Float32 : ComputeType::Float32;
 }
 
-std::shared_ptr<const TransformerWeights> build_transformer_weights(const ModelFiles& files, ComputeType compute_type) {
+std::shared_ptr<const TransformerWeights> build_transformer_weights(ModelFiles& files, ComputeType compute_type) {
   if (files.spec_name != "TransformerSpec" && files.spec_name != "TransformerBase" &&
       files.spec_name != "TransformerBig" && !files.spec_name.empty())
     fail(TRD_UNSUPPORTED, files.directory + "/model.bin: spec '" + files.spec_name +

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/gemm.h"
 #include "kernels/ops.h"
 #include "model/model.h"
 
@@ -28,7 +29,13 @@ struct Matrix {
   std::vector<int8_t> qvalues;         // int8 layout
   std::vector<float> scales;           // per row (int8)
   std::vector<int32_t> compensation;   // -128 * row sum (int8), for the u8s8s32 GEMM
+  // int8 weights packed for the AVX2 kernel (kernels::packed_int8_preferred()); qvalues and
+  // compensation are then empty, so the weights are held once.
+  bool packed = false;
+  kernels::PackedS8 packed_values;
   size_t bytes() const;
+  // Row r of an int8 matrix: a pointer into qvalues, or the row unpacked into `scratch` (depth bytes).
+  const int8_t* int8_row(int64_t r, int8_t* scratch) const;
 };
 
 // A Linear layer: y = x W^T + b. The weight may be shared with an embedding table (tied weights).
@@ -99,6 +106,8 @@ struct TransformerWeights {
 
 // Builds the runtime weights from a model directory, converting dtypes for `compute_type`
 // (ct2-format.md §3.9). Throws trd::Error(TRD_INVALID_MODEL / TRD_UNSUPPORTED) naming the variable.
-std::shared_ptr<const TransformerWeights> build_transformer_weights(const ModelFiles& files, ComputeType compute_type);
+// int8 weight payloads may be moved out of `files` (packed in place), so `files` must not be used
+// for tensor data afterwards.
+std::shared_ptr<const TransformerWeights> build_transformer_weights(ModelFiles& files, ComputeType compute_type);
 
 }  // namespace trd::layers

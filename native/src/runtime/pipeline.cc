@@ -177,7 +177,15 @@ std::vector<TranslationResult> run_translation(layers::TransformerRunner& runner
     run_sources.push_back(sources[i]);
   }
   decoding::SearchOptions batch_search = search;
-  if (options.use_vmap && model.vocabulary_map) batch_search.allowed = vmap_candidates(model, run_sources, prefix_ids);
+  std::vector<int32_t> candidates;
+  if (options.use_vmap && model.vocabulary_map) {
+    batch_search.allowed = vmap_candidates(model, run_sources, prefix_ids);
+    for (size_t id = 0; id < batch_search.allowed.size(); ++id)
+      if (batch_search.allowed[id]) candidates.push_back(static_cast<int32_t>(id));
+  }
+  // The projection is computed for the candidates only (the largest saving with a 256k vocabulary);
+  // `allowed` stays, so every processor sees exactly what masking gave.
+  runner.restrict_output(candidates);
 
   runner.encode(src);
   auto decoded = decoding::search(runner, start_ids, prefix_ids, batch_search, between_steps);
@@ -230,6 +238,7 @@ std::vector<ScoringResult> run_scoring(layers::TransformerRunner& runner, const 
     run.push_back(i);
   }
   if (run.empty()) return results;
+  runner.restrict_output({});  // scoring is over the whole vocabulary
   runner.encode(src);
   auto scores = decoding::score_sequences(runner, sequences, between_steps);
   for (size_t r = 0; r < run.size(); ++r) results[run[r]].log_probs = std::move(scores[r]);
