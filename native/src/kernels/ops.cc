@@ -185,36 +185,23 @@ float row_max(const float* x, int64_t size) {
 
 // sum(exp(x - max)) over `size` values, writing the exponentials to `y` when non-null.
 KERNEL_CLONES float exp_sum(const float* x, float max, int64_t size, float* y) {
-  if (size >= 8 && kHaveAvx2Fma) {
-    float lanes[8];
-    const int64_t size8 = size / 8 * 8;
-    exp_sum_lanes_avx2(x, max, size8, y, lanes);
-    float sum = reduce_add_hadd(lanes);
-    for (int64_t i = size8; i < size; ++i) {
-      const float e = exp_polynomial_inline(x[i] - max);
-      if (y) y[i] = e;
-      sum += e;
+  // Below 8 values there is no lane structure: one running sum over the tail loop.
+  const int64_t size8 = size >= 8 ? size / 8 * 8 : 0;
+  float sum = 0.f;
+  if (size8 > 0) {
+    float lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    if (kHaveAvx2Fma) {
+      exp_sum_lanes_avx2(x, max, size8, y, lanes);
+    } else {
+      for (int64_t i = 0; i < size8; i += 8)
+        for (int j = 0; j < 8; ++j) {
+          const float e = exp_polynomial_inline(x[i + j] - max);
+          if (y) y[i + j] = e;
+          lanes[j] += e;
+        }
     }
-    return sum;
+    sum = reduce_add_hadd(lanes);
   }
-  if (size < 8) {
-    float sum = 0.f;
-    for (int64_t i = 0; i < size; ++i) {
-      const float e = exp_polynomial_inline(x[i] - max);
-      if (y) y[i] = e;
-      sum += e;
-    }
-    return sum;
-  }
-  float lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  const int64_t size8 = size / 8 * 8;
-  for (int64_t i = 0; i < size8; i += 8)
-    for (int j = 0; j < 8; ++j) {
-      const float e = exp_polynomial_inline(x[i + j] - max);
-      if (y) y[i + j] = e;
-      lanes[j] += e;
-    }
-  float sum = reduce_add_hadd(lanes);
   for (int64_t i = size8; i < size; ++i) {
     const float e = exp_polynomial_inline(x[i] - max);
     if (y) y[i] = e;
