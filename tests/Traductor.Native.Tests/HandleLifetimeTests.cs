@@ -49,7 +49,9 @@ public sealed partial class HandleLifetimeTests
     }
 
     // Each cycle allocates at least hundreds of kB of native memory (a parsed model), so a leak of
-    // one object per cycle shows as many MB; the bound leaves room for allocator bookkeeping only.
+    // one object per cycle shows as tens of MB or more. The bound (40 kB per cycle over 200 cycles)
+    // leaves room for allocator bookkeeping and for the .NET runtime's own malloc use, which glibc
+    // counts in the same total (CI saw 2.1 MB of such growth on a busy machine).
     private static void AssertNoGrowth(Action cycle, int cycles = 200)
     {
         for (var i = 0; i < 5; i++)
@@ -64,7 +66,7 @@ public sealed partial class HandleLifetimeTests
         }
 
         var growth = NativeBytesInUse() - before;
-        Assert.True(growth < 2L << 20, $"native memory in use grew by {growth / 1024} kB over {cycles} cycles");
+        Assert.True(growth < 8L << 20, $"native memory in use grew by {growth / 1024} kB over {cycles} cycles");
     }
 
     private static long NativeBytesInUse()
