@@ -3,11 +3,10 @@ namespace Traductor.Core.Tests;
 /// <summary>Where the golden data and the native library are, and whether tests may run without them.</summary>
 internal static class TestEnvironment
 {
-    public static string RepoRoot { get; } = FindRepoRoot();
+    public static string RepoRoot => Traductor.Testing.TestPaths.RepoRoot;
 
     /// <summary><c>&lt;repo&gt;/../shared</c> or <c>TRD_SHARED_DIR</c>.</summary>
-    public static string SharedDir { get; } =
-        Environment.GetEnvironmentVariable("TRD_SHARED_DIR") is { Length: > 0 } dir ? dir : Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared"));
+    public static string SharedDir => Traductor.Testing.TestPaths.SharedDir;
 
     public static string GoldenDir => Path.Combine(SharedDir, "golden");
 
@@ -17,23 +16,11 @@ internal static class TestEnvironment
 
     public static string UnigramTokenizer => Path.Combine(GoldenDir, "esda.unigram.model");
 
-    public static bool GoldenRequired => Environment.GetEnvironmentVariable("TRD_REQUIRE_GOLDEN") == "1";
+    public static bool GoldenRequired => Traductor.Testing.TestPaths.GoldenRequired;
 
     public static bool GoldenPresent => File.Exists(UnigramTokenizer) && Directory.Exists(TinyModel);
 
     public static string NativeLibrary => Path.Combine(AppContext.BaseDirectory, "libtraductor.so");
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Traductor.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException($"no Traductor.sln above {AppContext.BaseDirectory}");
-    }
 }
 
 /// <summary>

@@ -3,28 +3,17 @@ namespace Traductor.Models.Tests;
 /// <summary>Where the repository and the golden fixtures (<c>&lt;repo&gt;/../shared</c> or <c>TRD_SHARED_DIR</c>) are.</summary>
 internal static class TestEnvironment
 {
-    public static string RepoRoot { get; } = FindRepoRoot();
+    public static string RepoRoot => Traductor.Testing.TestPaths.RepoRoot;
 
-    public static string SharedDir { get; } =
-        Environment.GetEnvironmentVariable("TRD_SHARED_DIR") is { Length: > 0 } shared
-            ? shared
-            : Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared"));
+    public static string SharedDir => Traductor.Testing.TestPaths.SharedDir;
 
     public static string GoldenDir => Path.Combine(SharedDir, "golden");
     public static string ConvertDir => Path.Combine(GoldenDir, "convert");
     public static string UnigramModel => Path.Combine(GoldenDir, "esda.unigram.model");
-    public static bool GoldenRequired => Environment.GetEnvironmentVariable("TRD_REQUIRE_GOLDEN") == "1";
+    public static bool GoldenRequired => Traductor.Testing.TestPaths.GoldenRequired;
     public static bool GoldenPresent => File.Exists(UnigramModel) && Directory.Exists(ConvertDir);
 
     public const string MissingMessage = "*** GOLDEN DATA MISSING: ../shared/golden not found (set TRD_SHARED_DIR; CI sets TRD_REQUIRE_GOLDEN=1 and fails instead) ***";
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Traductor.sln")))
-                return dir.FullName;
-        throw new InvalidOperationException($"no Traductor.sln above {AppContext.BaseDirectory}");
-    }
 }
 
 /// <summary>A fact that needs ../shared/golden: skipped loudly without it, unless TRD_REQUIRE_GOLDEN=1 (then it runs and fails).</summary>

@@ -3,13 +3,10 @@ namespace Traductor.Native.Tests;
 /// <summary>Where the repository, its committed test data and the golden fixtures are.</summary>
 internal static class TestEnvironment
 {
-    public static string RepoRoot { get; } = FindRepoRoot();
+    public static string RepoRoot => Traductor.Testing.TestPaths.RepoRoot;
 
     /// <summary><c>TRD_SHARED_DIR</c> if set, else <c>&lt;repo&gt;/../shared</c>.</summary>
-    public static string SharedDir { get; } =
-        Environment.GetEnvironmentVariable("TRD_SHARED_DIR") is { Length: > 0 } shared
-            ? shared
-            : Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared"));
+    public static string SharedDir => Traductor.Testing.TestPaths.SharedDir;
 
     public static string GoldenDir => Path.Combine(SharedDir, "golden");
 
@@ -17,20 +14,7 @@ internal static class TestEnvironment
 
     public static string SpmDataDir => Path.Combine(RepoRoot, "tests", "data", "spm");
 
-    public static bool GoldenRequired => Environment.GetEnvironmentVariable("TRD_REQUIRE_GOLDEN") == "1";
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Traductor.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"no Traductor.sln above {AppContext.BaseDirectory}");
-    }
+    public static bool GoldenRequired => Traductor.Testing.TestPaths.GoldenRequired;
 }
 
 /// <summary>

@@ -3,11 +3,10 @@ namespace Traductor.Server.Tests;
 /// <summary>Where the golden model, its tokenizer and the native library are.</summary>
 internal static class TestEnvironment
 {
-    public static string RepoRoot { get; } = FindRepoRoot();
+    public static string RepoRoot => Traductor.Testing.TestPaths.RepoRoot;
 
     /// <summary><c>TRD_SHARED_DIR</c> if set, else <c>&lt;repo&gt;/../shared</c>.</summary>
-    public static string SharedDir { get; } =
-        Environment.GetEnvironmentVariable("TRD_SHARED_DIR") is { Length: > 0 } dir ? dir : Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared"));
+    public static string SharedDir => Traductor.Testing.TestPaths.SharedDir;
 
     public static string GoldenDir => Path.Combine(SharedDir, "golden");
 
@@ -21,7 +20,7 @@ internal static class TestEnvironment
     /// <summary>The CLI next to the tests (a project reference copies it).</summary>
     public static string CliAssembly => Path.Combine(AppContext.BaseDirectory, "traductor.dll");
 
-    public static bool GoldenRequired => Environment.GetEnvironmentVariable("TRD_REQUIRE_GOLDEN") == "1";
+    public static bool GoldenRequired => Traductor.Testing.TestPaths.GoldenRequired;
 
     public static bool GoldenPresent => Directory.Exists(TinyModel) && File.Exists(Tokenizer);
 
@@ -35,16 +34,6 @@ internal static class TestEnvironment
         if (!File.Exists(NativeLibrary))
             return $"SKIPPED LOUDLY: {NativeLibrary} missing (run `make native`; CI sets TRD_REQUIRE_GOLDEN=1 and fails instead)";
         return null;
-    }
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Traductor.sln")))
-                return dir.FullName;
-        }
-        throw new InvalidOperationException($"no Traductor.sln above {AppContext.BaseDirectory}");
     }
 }
 
