@@ -63,9 +63,11 @@ COPY --from=build /out/healthcheck /usr/local/bin/traductor-healthcheck
 # HOST=0.0.0.0 here only: the container's network namespace is the boundary (with --network none only
 # the container's own loopback exists). Outside containers the default stays 127.0.0.1.
 # DOTNET_EnableDiagnostics=0: no diagnostics IPC socket, so a read-only root filesystem needs no
-# writable place for it.
+# writable place for it. OMP_WAIT_POLICY=PASSIVE: OpenMP threads sleep instead of spinning between
+# parallel regions, which matters under CPU limits (bench/results/analysis.md).
 ENV DOTNET_ROOT=/usr/share/dotnet \
     DOTNET_EnableDiagnostics=0 \
+    OMP_WAIT_POLICY=PASSIVE \
     HOST=0.0.0.0 \
     PORT=8000 \
     MODEL_PATH=/models/nllb-200-distilled-600M-ct2-int8 \
