@@ -184,6 +184,22 @@ void TransformerRunner::dense(const Dense& layer, const float* x, int64_t rows, 
   if (residual) add_into(y, residual, rows * n);
 }
 
+// The FFN sublayer with its residual: x += FFN(LN(x)) (pre-norm) or x = LN(x + FFN(x)) (post-norm).
+// `h` ([rows, d]) and `inner` ([rows, ffn]) are scratch.
+void TransformerRunner::feed_forward(const FeedForwardWeights& f, const StackConfig& cfg, float* x, float* h,
+                                     float* inner, int64_t rows) {
+  const float eps = weights_->epsilon;
+  const float* in = x;
+  if (cfg.pre_norm) {
+    layer_norm(f.norm, x, h, rows, d_, eps);
+    in = h;
+  }
+  dense(f.inner, in, rows, inner, cfg.activation);
+  dense(f.outer, inner, rows, h, std::nullopt, x);
+  std::memcpy(x, h, static_cast<size_t>(rows * d_) * 4);
+  if (!cfg.pre_norm) layer_norm(f.norm, x, x, rows, d_, eps);
+}
+
 void TransformerRunner::restrict_output(const std::vector<int32_t>& candidates) {
   if (candidates.empty()) {
     restricted_projection_.reset();
@@ -318,16 +334,7 @@ void TransformerRunner::encode(const std::vector<std::vector<int32_t>>& sources)
     std::memcpy(x, h, static_cast<size_t>(total * d) * 4);
     if (!cfg.pre_norm) layer_norm(sa.norm, x, x, total, d, w.epsilon);
 
-    const auto& f = layer.ffn;
-    in = x;
-    if (cfg.pre_norm) {
-      layer_norm(f.norm, x, h, total, d, w.epsilon);
-      in = h;
-    }
-    dense(f.inner, in, total, inner, cfg.activation);
-    dense(f.outer, inner, total, h, std::nullopt, x);
-    std::memcpy(x, h, static_cast<size_t>(total * d) * 4);
-    if (!cfg.pre_norm) layer_norm(f.norm, x, x, total, d, w.epsilon);
+    feed_forward(layer.ffn, cfg, x, h, inner, total);
   }
   if (cfg.has_final_norm) layer_norm(w.encoder_norm, x, x, total, d, w.epsilon);
 
@@ -484,16 +491,7 @@ void TransformerRunner::step(int64_t step, const std::vector<int32_t>& tokens, c
     std::memcpy(x, h, static_cast<size_t>(n * d) * 4);
     if (!cfg.pre_norm) layer_norm(ca.norm, x, x, n, d, w.epsilon);
 
-    const auto& f = layer.ffn;
-    in = x;
-    if (cfg.pre_norm) {
-      layer_norm(f.norm, x, h, n, d, w.epsilon);
-      in = h;
-    }
-    dense(f.inner, in, n, inner, cfg.activation);
-    dense(f.outer, inner, n, h, std::nullopt, x);
-    std::memcpy(x, h, static_cast<size_t>(n * d) * 4);
-    if (!cfg.pre_norm) layer_norm(f.norm, x, x, n, d, w.epsilon);
+    feed_forward(layer.ffn, cfg, x, h, inner, n);
   }
   if (cfg.has_final_norm) layer_norm(w.decoder_norm, x, x, n, d, w.epsilon);
   if (restricted_projection_) {

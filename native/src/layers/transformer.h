@@ -48,6 +48,8 @@ class TransformerRunner : public StepModel {
  private:
   void dense(const Dense& layer, const float* x, int64_t rows, float* y,
              std::optional<kernels::Activation> activation = std::nullopt, const float* residual = nullptr);
+  void feed_forward(const FeedForwardWeights& f, const StackConfig& cfg, float* x, float* h, float* inner,
+                    int64_t rows);
   void embed(const EmbeddingWeights& e, const int32_t* ids, const int64_t* positions, int64_t rows, float* x);
   void ensure_cache(int64_t hyps, int64_t steps);
 
