@@ -359,15 +359,4 @@ KERNEL_CLONES float dot(const float* a, const float* b, int64_t size) { return d
 
 KERNEL_CLONES void axpy(float alpha, const float* x, float* y, int64_t size) { axpy_inline(alpha, x, y, size); }
 
-KERNEL_CLONES void attention_scores(const float* q, const float* keys, int64_t stride, int64_t count, int64_t dh,
-                                    float alpha, float* scores) {
-  for (int64_t j = 0; j < count; ++j) scores[j] = dot_inline(q, keys + j * stride, dh) * alpha;
-}
-
-KERNEL_CLONES void attention_context(const float* probs, const float* values, int64_t stride, int64_t count,
-                                     int64_t dh, float* out) {
-  std::fill(out, out + dh, 0.f);
-  for (int64_t j = 0; j < count; ++j) axpy_inline(probs[j], values + j * stride, out, dh);
-}
-
 }  // namespace trd::kernels

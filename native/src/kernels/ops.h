@@ -42,11 +42,6 @@ void dequantize_row(const int8_t* q, float scale, float* x, int64_t depth);
 
 // Sum-of-products kernel used by attention (8 interleaved partial sums, like a vectorized GEMM).
 float dot(const float* a, const float* b, int64_t size);
-// scores[j] = alpha * dot(q, keys[j]) and out = sum_j probs[j] * values[j], for rows of `stride`.
-void attention_scores(const float* q, const float* keys, int64_t stride, int64_t count, int64_t dh, float alpha,
-                      float* scores);
-void attention_context(const float* probs, const float* values, int64_t stride, int64_t count, int64_t dh,
-                       float* out);
 // y += alpha * x
 void axpy(float alpha, const float* x, float* y, int64_t size);
 
