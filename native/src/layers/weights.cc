@@ -10,68 +10,28 @@
 namespace trd::layers {
 namespace {
 
-float half_to_float(uint16_t h) {
-  const uint32_t sign = (h & 0x8000u) << 16;
-  uint32_t exponent = (h >> 10) & 0x1f;
-  uint32_t mantissa = h & 0x3ffu;
-  uint32_t bits;
-  if (exponent == 0) {
-    if (mantissa == 0) {
-      bits = sign;
-    } else {  // subnormal: normalise
-      exponent = 127 - 15 + 1;
-      while ((mantissa & 0x400u) == 0) {
-        mantissa <<= 1;
-        --exponent;
-      }
-      bits = sign | (exponent << 23) | ((mantissa & 0x3ffu) << 13);
-    }
-  } else if (exponent == 0x1f) {
-    bits = sign | 0x7f800000u | (mantissa << 13);
-  } else {
-    bits = sign | ((exponent + 127 - 15) << 23) | (mantissa << 13);
-  }
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
-
-float bfloat_to_float(uint16_t b) {
-  const uint32_t bits = static_cast<uint32_t>(b) << 16;
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
-
 [[noreturn]] void invalid(const ModelFiles& files, const std::string& name, const std::string& what) {
   fail(TRD_INVALID_MODEL, files.directory + "/model.bin: variable '" + name + "' " + what);
 }
 
 // A float tensor in float32 (float16/bfloat16 widened, int16 dequantized with its scale).
 std::vector<float> to_float(const ModelFiles& files, const Tensor& t, const std::string& name) {
-  const int64_t n = t.numel();
-  std::vector<float> out(static_cast<size_t>(n));
   switch (t.dtype) {
     case DType::Float32:
-      std::memcpy(out.data(), t.data.data(), static_cast<size_t>(n) * 4);
-      break;
     case DType::Float16:
-      for (int64_t i = 0; i < n; ++i) out[i] = half_to_float(t.as<uint16_t>()[i]);
-      break;
     case DType::BFloat16:
-      for (int64_t i = 0; i < n; ++i) out[i] = bfloat_to_float(t.as<uint16_t>()[i]);
-      break;
+      return to_float32(t);  // the reader's widening
     case DType::Int16: {
       const Tensor* scale = files.find(name + "_scale");
       if (!scale || scale->numel() != 1) invalid(files, name, "is int16 but has no scalar '" + name + "_scale'");
       const float s = static_cast<float>(scale->scalar_value());
-      for (int64_t i = 0; i < n; ++i) out[i] = static_cast<float>(t.as<int16_t>()[i]) / s;
-      break;
+      std::vector<float> out = to_float32(t);
+      for (float& v : out) v /= s;
+      return out;
     }
     default:
       invalid(files, name, std::string("has dtype ") + dtype_name(t.dtype) + " where a float tensor is expected");
   }
-  return out;
 }
 
 class Builder {
