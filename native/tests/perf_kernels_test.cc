@@ -77,7 +77,7 @@ TEST(PackedGemm, ColumnBlocksEqualTheFullProduct) {
   const auto b = random_int8(static_cast<size_t>(n * k), rng, true);
   std::vector<uint8_t> storage(b.size());
   std::memcpy(storage.data(), b.data(), b.size());
-  const PackedS8 packed = pack_s8(std::move(storage), n, k);  // in place: the last panel is the tail
+  const PackedS8 packed = pack_s8(std::move(storage), n, k, 0);  // in place: the last panel is the tail
   const auto expected = naive(a, b, m, n, k);
   for (int64_t block : {4, 8, 12, 36}) {
     for (int64_t j0 = 0; j0 < n; j0 += block) {
@@ -102,7 +102,7 @@ TEST(PackedGemm, InPlacePackingEqualsCopyingAndRowsReadBack) {
       const PackedS8 copied = pack_s8(b.data(), n, k);
       std::vector<uint8_t> storage(b.size());
       std::memcpy(storage.data(), b.data(), b.size());
-      const PackedS8 adopted = pack_s8(std::move(storage), n, k);
+      const PackedS8 adopted = pack_s8(std::move(storage), n, k, 0);
       ASSERT_EQ(adopted.panels(), copied.panels());
       const size_t panel_bytes = static_cast<size_t>(copied.chunks * PackedS8::kPanelRows * PackedS8::kChunk);
       for (int64_t p = 0; p < copied.panels(); ++p)

@@ -2,6 +2,7 @@
 
 #include <immintrin.h>
 #include <omp.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -269,6 +270,23 @@ void panel_generic(const int16_t* a, int64_t lda, int64_t rows, const int8_t* pa
 
 }  // namespace
 
+void advise_huge_pages(const void* data, size_t bytes) {
+#if defined(MADV_HUGEPAGE)
+  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(data) + kHuge - 1) & ~(kHuge - 1);
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(data) + bytes) & ~(kHuge - 1);
+  if (end <= begin) return;
+  void* p = reinterpret_cast<void*>(begin);
+  // Failures are harmless (older kernels, THP disabled): the pages simply stay 4 KiB.
+  if (madvise(p, end - begin, MADV_HUGEPAGE) != 0) return;
+#if defined(MADV_COLLAPSE)
+  madvise(p, end - begin, MADV_COLLAPSE);
+#else
+  madvise(p, end - begin, 25 /* MADV_COLLAPSE, Linux >= 6.1 */);
+#endif
+#endif
+}
+
 void PackedS8::unpack_row(int64_t r, int8_t* out) const {
   const int8_t* panel = this->panel(r / kPR) + (r % kPR) * kKC;
   for (int64_t ch = 0; ch < chunks; ++ch) {
@@ -277,13 +295,57 @@ void PackedS8::unpack_row(int64_t r, int8_t* out) const {
   }
 }
 
+ByteBuffer::ByteBuffer(std::vector<uint8_t>&& adopted) : adopted_(std::move(adopted)) {}
+
+ByteBuffer ByteBuffer::huge_page_aligned(size_t bytes) {
+  ByteBuffer b;
+  if (bytes == 0) return b;
+  constexpr size_t kHuge = size_t{2} << 20, kPage = 4096;
+  const size_t length = (bytes + kPage - 1) / kPage * kPage;
+  // Over-map by 2 MiB, then unmap the slack on both sides so the buffer starts on a boundary.
+  void* raw = mmap(nullptr, length + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (raw == MAP_FAILED) throw std::bad_alloc();
+  const uintptr_t start = reinterpret_cast<uintptr_t>(raw), aligned = (start + kHuge - 1) & ~uintptr_t{kHuge - 1};
+  if (aligned > start) munmap(raw, aligned - start);
+  const uintptr_t end = aligned + length, raw_end = start + length + kHuge;
+  if (raw_end > end) munmap(reinterpret_cast<void*>(end), raw_end - end);
+  b.mapped_ = reinterpret_cast<uint8_t*>(aligned);
+  b.mapped_size_ = bytes;
+  // Advised before the first touch, so the faults allocate huge pages directly. The tail of the
+  // last 2 MiB (when `bytes` is not a multiple) stays 4 KiB: the resident size is not rounded up.
+  if (length >= kHuge) madvise(b.mapped_, length / kHuge * kHuge, MADV_HUGEPAGE);
+  return b;
+}
+
+ByteBuffer::ByteBuffer(ByteBuffer&& other) noexcept
+    : adopted_(std::move(other.adopted_)), mapped_(other.mapped_), mapped_size_(other.mapped_size_) {
+  other.mapped_ = nullptr;
+  other.mapped_size_ = 0;
+}
+
+ByteBuffer& ByteBuffer::operator=(ByteBuffer&& other) noexcept {
+  if (this != &other) {
+    ByteBuffer old(std::move(*this));
+    adopted_ = std::move(other.adopted_);
+    mapped_ = other.mapped_;
+    mapped_size_ = other.mapped_size_;
+    other.mapped_ = nullptr;
+    other.mapped_size_ = 0;
+  }
+  return *this;
+}
+
+ByteBuffer::~ByteBuffer() {
+  if (mapped_) munmap(mapped_, (mapped_size_ + 4095) / 4096 * 4096);
+}
+
 PackedS8 pack_s8(const int8_t* b, int64_t rows, int64_t depth) {
   PackedS8 p;
   p.rows = rows;
   p.depth = depth;
   p.chunks = (depth + kKC - 1) / kKC;
   const int64_t panels = (rows + kPR - 1) / kPR;
-  p.data.assign(static_cast<size_t>(panels * p.chunks * kPR * kKC), 0);
+  p.data = ByteBuffer::huge_page_aligned(static_cast<size_t>(panels * p.chunks * kPR * kKC));
   for (int64_t r = 0; r < rows; ++r) {
     uint8_t* dst = p.data.data() + (r / kPR) * p.chunks * kPR * kKC + (r % kPR) * kKC;
     for (int64_t ch = 0; ch < p.chunks; ++ch) {
@@ -294,9 +356,12 @@ PackedS8 pack_s8(const int8_t* b, int64_t rows, int64_t depth) {
   return p;
 }
 
-PackedS8 pack_s8(std::vector<uint8_t>&& storage, int64_t rows, int64_t depth) {
-  if (depth % kKC != 0 || static_cast<int64_t>(storage.size()) != rows * depth)
-    return pack_s8(reinterpret_cast<const int8_t*>(storage.data()), rows, depth);
+PackedS8 pack_s8(std::vector<uint8_t>&& storage, int64_t rows, int64_t depth, size_t in_place_from) {
+  if (depth % kKC != 0 || static_cast<int64_t>(storage.size()) != rows * depth || storage.size() < in_place_from) {
+    PackedS8 p = pack_s8(reinterpret_cast<const int8_t*>(storage.data()), rows, depth);
+    std::vector<uint8_t>().swap(storage);
+    return p;
+  }
   PackedS8 p;
   p.rows = rows;
   p.depth = depth;
@@ -304,7 +369,7 @@ PackedS8 pack_s8(std::vector<uint8_t>&& storage, int64_t rows, int64_t depth) {
   const int64_t full = rows / kPR, panel_bytes = kPR * depth, rest = rows - full * kPR;
   if (rest > 0) {
     const PackedS8 last = pack_s8(reinterpret_cast<const int8_t*>(storage.data()) + full * panel_bytes, rest, depth);
-    p.tail = last.data;
+    p.tail.assign(last.data.data(), last.data.data() + last.data.size());
     storage.resize(static_cast<size_t>(full * panel_bytes));  // shrinks: no reallocation
   }
   std::vector<uint8_t> rows4(static_cast<size_t>(panel_bytes));
@@ -315,7 +380,8 @@ PackedS8 pack_s8(std::vector<uint8_t>&& storage, int64_t rows, int64_t depth) {
       for (int64_t ch = 0; ch < p.chunks; ++ch)
         std::memcpy(base + (ch * kPR + r) * kKC, rows4.data() + r * depth + ch * kKC, kKC);
   }
-  p.data = std::move(storage);
+  p.data = ByteBuffer(std::move(storage));
+  advise_huge_pages(p.data.data(), p.data.size());
   return p;
 }
 

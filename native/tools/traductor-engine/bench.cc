@@ -3,6 +3,7 @@
 // output forced to exactly --out-len tokens (min = max decoding length, target prefix counted), a
 // warm-up call, then the best of --runs calls. Prints one JSON line.
 #include <chrono>
+#include <cstring>
 #include <ctime>
 #include <cstdint>
 #include <cstdio>
@@ -193,6 +194,9 @@ int run_bench(const std::vector<std::string>& args) {
     ok(trd_options_set_max_batch_size(options, (f.batch + f.inter_threads - 1) / f.inter_threads), "--inter-threads");
 
   const bool has_prefix = !in.prefix.empty();
+  // FNV-1a over every output token and score bit pattern: a build that changes any result changes
+  // this, so speed work can be checked bit for bit on the benchmark model too.
+  uint64_t fingerprint = 0;
   auto call = [&]() -> size_t {
     trd_result* result = nullptr;
     ok(trd_translate_batch(translator, in.source.data(), in.source_lengths.data(), in.source_lengths.size(),
@@ -209,6 +213,23 @@ int run_bench(const std::vector<std::string>& args) {
                          std::to_string(f.out_len) + " (forced length not honoured)");
       tokens += length;
     }
+    uint64_t h = 0xcbf29ce484222325ull;
+    auto mix = [&h](const void* data, size_t size) {
+      for (size_t i = 0; i < size; ++i) h = (h ^ static_cast<const unsigned char*>(data)[i]) * 0x100000001b3ull;
+    };
+    const bool scores = trd_result_has_scores(result) != 0;
+    for (size_t e = 0; e < trd_result_num_examples(result); ++e)
+      for (size_t k = 0; k < trd_result_num_hypotheses(result, e); ++k) {
+        for (size_t i = 0; i < trd_result_hypothesis_length(result, e, k); ++i) {
+          const char* token = trd_result_token(result, e, k, i);
+          mix(token, std::strlen(token) + 1);
+        }
+        if (scores) {
+          const float score = trd_result_score(result, e, k);
+          mix(&score, sizeof score);
+        }
+      }
+    fingerprint = h;
     return tokens;
   };
 
@@ -242,6 +263,7 @@ int run_bench(const std::vector<std::string>& args) {
                         {"tokens_per_cpu_s", static_cast<double>(tokens) / best_cpu},
                         {"load_average_1m", load1},
                         {"tokens_per_call", tokens},
+                        {"output_fingerprint", fingerprint},
                         {"batch", f.batch},
                         {"beam", f.beam},
                         {"src_len", f.src_len},
