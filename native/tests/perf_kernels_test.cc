@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include <omp.h>
+
 #include "kernels/gemm.h"
 #include "kernels/ops.h"
 #include "layers/transformer.h"
@@ -121,6 +123,59 @@ TEST(PackedGemm, InPlacePackingEqualsCopyingAndRowsReadBack) {
         EXPECT_TRUE(std::equal(row.begin(), row.end(), b.begin() + r * k)) << "row " << r;
       }
     }
+}
+
+TEST(PackedGemm, EpilogueTilesCoverEveryColumnOnceWithEveryThreadCount) {
+  // Wide enough for several tiles per thread and a partial last tile and panel; m not a multiple
+  // of the 2-row kernel; k not a multiple of 16.
+  std::mt19937 rng(23);
+  const int default_threads = omp_get_max_threads();
+  for (int threads : {1, 2, 3})
+    for (int64_t m : {1, 2, 5})
+      for (int64_t k : {33, 1024}) {
+        const int64_t n = 1289;
+        const auto a = random_int8(static_cast<size_t>(m * k), rng, true);
+        const auto b = random_int8(static_cast<size_t>(n * k), rng, true);
+        const PackedS8 packed = pack_s8(b.data(), n, k);
+        std::vector<int32_t> c(static_cast<size_t>(m * n), -1);
+        std::vector<int> seen(static_cast<size_t>(n), 0);
+        omp_set_num_threads(threads);
+        gemm_s8s8s32_packed(a.data(), m, packed, [&](int64_t j0, int64_t cols, const int32_t* tile, int64_t ldc) {
+          for (int64_t j = 0; j < cols; ++j) {
+#pragma omp atomic
+            ++seen[j0 + j];
+          }
+          for (int64_t i = 0; i < m; ++i)
+            for (int64_t j = 0; j < cols; ++j) c[i * n + j0 + j] = tile[i * ldc + j];
+        });
+        omp_set_num_threads(default_threads);
+        EXPECT_EQ(c, naive(a, b, m, n, k)) << "threads=" << threads << " m=" << m << " k=" << k;
+        EXPECT_TRUE(std::all_of(seen.begin(), seen.end(), [](int v) { return v == 1; }));
+      }
+}
+
+TEST(PackedGemm, HugePageBuffersAreAlignedZeroedAndMovable) {
+  ByteBuffer big = ByteBuffer::huge_page_aligned((size_t{5} << 20) + 123);
+  ASSERT_EQ(reinterpret_cast<uintptr_t>(big.data()) % (uintptr_t{2} << 20), 0u);
+  ASSERT_EQ(big.size(), (size_t{5} << 20) + 123);
+  EXPECT_TRUE(std::all_of(big.data(), big.data() + big.size(), [](uint8_t v) { return v == 0; }));
+  big.data()[big.size() - 1] = 7;
+  ByteBuffer moved(std::move(big));
+  EXPECT_EQ(big.size(), 0u);
+  EXPECT_EQ(moved.data()[moved.size() - 1], 7);
+  ByteBuffer adopted(std::vector<uint8_t>{1, 2, 3});
+  adopted = std::move(moved);
+  EXPECT_EQ(adopted.size(), (size_t{5} << 20) + 123);
+  // A payload below the in-place threshold is copied into aligned memory and released.
+  std::mt19937 rng(29);
+  const auto b = random_int8(64 * 32, rng, false);
+  std::vector<uint8_t> storage(b.begin(), b.end());
+  const PackedS8 packed = pack_s8(std::move(storage), 64, 32);
+  EXPECT_TRUE(storage.empty());
+  EXPECT_EQ(packed.data.size(), 64u * 32u);
+  std::vector<int8_t> row(32);
+  packed.unpack_row(63, row.data());
+  EXPECT_TRUE(std::equal(row.begin(), row.end(), b.begin() + 63 * 32));
 }
 
 // The scalar algorithm: 8 lane sums of exp_polynomial(x - max), reduced hadd-style, then the tail.

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace trd::kernels {
@@ -108,5 +109,15 @@ void gemm_s8s8s32_packed(const int8_t* a, int64_t m, const PackedS8& b, int32_t*
 // multiple of PackedS8::kPanelRows. Lets a 256k-column projection be computed block by block.
 void gemm_s8s8s32_packed(const int8_t* a, int64_t m, const PackedS8& b, int64_t col_begin, int64_t col_end,
                          int32_t* c);
+
+// The product handed over tile by tile instead of written to one [m, n] buffer: `epilogue(j0,
+// cols, c, ldc)` receives the int32 products of every row of A with columns [j0, j0 + cols) of B
+// (c[i * ldc + j] is column j0 + j of row i) and runs on the thread that computed them, inside
+// the product's single parallel region. Each thread owns a contiguous range of panels, so with
+// 2 threads both stream disjoint halves of the weight at once, and the epilogue (dequantize,
+// bias, activation, residual) runs in parallel on data still in cache. Tiles are disjoint: the
+// epilogue may write its columns of a shared output without synchronization.
+using PackedEpilogue = std::function<void(int64_t j0, int64_t cols, const int32_t* c, int64_t ldc)>;
+void gemm_s8s8s32_packed(const int8_t* a, int64_t m, const PackedS8& b, const PackedEpilogue& epilogue);
 
 }  // namespace trd::kernels

@@ -161,17 +161,19 @@ void TransformerRunner::dense(const Dense& layer, const float* x, int64_t rows, 
     float* sx = sized(qscales_, rows);
     kernels::quantize_rows(x, rows, k, q, sx, weights_->round_quantization);
     if (w.packed) {
-      // Column blocks: the int32 products of a 256k-row projection never exist all at once.
-      constexpr int64_t kBlock = 16384;
-      const int64_t block = std::min(n, kBlock);
-      int32_t* c = sized(c32_, rows * block);
-      for (int64_t j0 = 0; j0 < n; j0 += block) {
-        const int64_t width = std::min(block, n - j0);
-        kernels::gemm_s8s8s32_packed(q, rows, w.packed_values, j0, j0 + width, c);
-        for (int64_t i = 0; i < rows; ++i)
-          kernels::dequantize_gemm_output(c + i * width, sx + i, w.scales.data() + j0, bias ? bias + j0 : nullptr,
-                                          apply, act, y + i * n + j0, 1, width);
-      }
+      // Dequantize (and the residual) per column tile on the thread that computed it: no [rows, n]
+      // int32 buffer, no serial pass after the product. Element-wise, so bit-identical.
+      const float* sw = w.scales.data();
+      kernels::gemm_s8s8s32_packed(q, rows, w.packed_values, [&](int64_t j0, int64_t cols, const int32_t* c,
+                                                                 int64_t ldc) {
+        for (int64_t i = 0; i < rows; ++i) {
+          float* yi = y + i * n + j0;
+          kernels::dequantize_gemm_output(c + i * ldc, sx + i, sw + j0, bias ? bias + j0 : nullptr, apply, act, yi, 1,
+                                          cols);
+          if (residual) add_into(yi, residual + i * n + j0, cols);
+        }
+      });
+      return;
     } else {
       int32_t* c = sized(c32_, rows * n);
       kernels::gemm_s8s8s32_nt(q, w.qvalues.data(), w.compensation.data(), c, rows, n, k);
