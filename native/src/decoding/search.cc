@@ -113,7 +113,8 @@ std::vector<std::vector<Hypothesis>> greedy_search(layers::StepModel& model, con
     alive.push_back({static_cast<int32_t>(b), {}, 0.0f});
     tokens.push_back(start_ids[b]);
   }
-  std::vector<float> logits, log_probs(static_cast<size_t>(V));
+  std::vector<float> logits, best_scores;
+  std::vector<int32_t> best_words;
   for (int64_t step = 0; step < o.max_length && !alive.empty(); ++step) {
     if (between_steps) between_steps();
     const int64_t n = static_cast<int64_t>(alive.size());
@@ -124,17 +125,22 @@ std::vector<std::vector<Hypothesis>> greedy_search(layers::StepModel& model, con
     std::vector<Alive> next;
     std::vector<int32_t> next_tokens;
     origin.clear();
+    // Rows are independent: logits processing, log-softmax (in place) and the argmax run in
+    // parallel across hypotheses, the bookkeeping below stays sequential.
+    best_words.resize(n);
+    best_scores.resize(n);
+#pragma omp parallel for schedule(static) if (n > 1)
+    for (int64_t i = 0; i < n; ++i) {
+      float* row = logits.data() + i * V;
+      process_logits(row, V, alive[i].history, step, o);
+      if (o.return_scores) kernels::log_softmax(row, row, V);
+      best_words[i] = static_cast<int32_t>(std::max_element(row, row + V) - row);
+      best_scores[i] = row[best_words[i]];
+    }
     for (int64_t i = 0; i < n; ++i) {
       Alive& h = alive[i];
-      float* row = logits.data() + i * V;
-      process_logits(row, V, h.history, step, o);
-      const float* values = row;
-      if (o.return_scores) {
-        kernels::log_softmax(row, log_probs.data(), V);
-        values = log_probs.data();
-      }
-      int32_t word = static_cast<int32_t>(std::max_element(values, values + V) - values);
-      float score = values[word];
+      int32_t word = best_words[i];
+      float score = best_scores[i];
       const auto& prefix = prefixes[h.sentence];
       const int64_t prefix_length = static_cast<int64_t>(prefix.size());
       if (step < prefix_length) {
@@ -189,7 +195,8 @@ std::vector<std::vector<Hypothesis>> beam_search(layers::StepModel& model, const
   // Log-probabilities overwrite the logits in place: with a 256k vocabulary and batch x beam rows,
   // a second [rows, V] buffer would be the largest allocation of the search.
   std::vector<float> logits;
-  std::vector<Candidate> top;
+  std::vector<std::vector<Candidate>> tops;
+  std::vector<int64_t> group_first;
   for (int64_t step = 0; step < o.max_length && !alive.empty(); ++step) {
     if (between_steps) between_steps();
     const int64_t n = static_cast<int64_t>(alive.size());
@@ -197,6 +204,9 @@ std::vector<std::vector<Hypothesis>> beam_search(layers::StepModel& model, const
     for (int64_t i = 0; i < n; ++i) sentences[i] = alive[i].sentence;
     logits.resize(static_cast<size_t>(n * V));
     model.step(step, tokens, sentences, logits.data());
+    // Per-row scoring and per-sentence top-k are independent: they run in parallel across rows
+    // and sentence groups; the bookkeeping below stays sequential.
+#pragma omp parallel for schedule(static) if (n > 1)
     for (int64_t i = 0; i < n; ++i) {
       float* row = logits.data() + i * V;
       process_logits(row, V, alive[i].history, step, o);
@@ -205,14 +215,20 @@ std::vector<std::vector<Hypothesis>> beam_search(layers::StepModel& model, const
       const float cumulated = alive[i].score;
       for (int64_t v = 0; v < V; ++v) lp[v] += cumulated;
     }
+    const int64_t groups = static_cast<int64_t>(group_sizes.size());
+    group_first.resize(groups);
+    for (int64_t g = 0, first = 0; g < groups; first += group_sizes[g], ++g) group_first[g] = first;
+    tops.resize(groups);
+#pragma omp parallel for schedule(dynamic) if (groups > 1)
+    for (int64_t g = 0; g < groups; ++g) top_k(logits.data() + group_first[g] * V, group_sizes[g] * V, C, tops[g]);
 
     std::vector<Alive> next;
     std::vector<int32_t> next_tokens, next_groups;
     origin.clear();
-    int64_t first = 0;
-    for (int32_t rows : group_sizes) {
+    for (int64_t g = 0; g < groups; ++g) {
+      const int64_t first = group_first[g];
       const int32_t b = alive[first].sentence;
-      top_k(logits.data() + first * V, rows * V, C, top);
+      const std::vector<Candidate>& top = tops[g];
       const int64_t count = static_cast<int64_t>(top.size());
       std::vector<int32_t> words(count), from(count);
       std::vector<float> scores(count);
@@ -274,7 +290,6 @@ std::vector<std::vector<Hypothesis>> beam_search(layers::StepModel& model, const
         }
         if (kept > 0) next_groups.push_back(kept);
       }
-      first += rows;
     }
     if (next.empty()) break;
     model.reorder(origin);
