@@ -94,10 +94,14 @@ for row in "${rows[@]}"; do
   echo "$row|$line" >>"$raw"
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+# The batch-1 ceiling: weight bytes per token over the read bandwidth (plain AVX2 read loop).
+kernel_bench=$(dirname "$engine")/traductor-kernel-bench
+membw=""
+[[ $mode == full && -x $kernel_bench ]] && membw=$("$kernel_bench" membw --mb 512 --reps 5 || true)
 
-python3 - "$raw" "$table" "$mode" "$model" "$load_before" "$load_after" <<'PY'
+python3 - "$raw" "$table" "$mode" "$model" "$load_before" "$load_after" "$membw" <<'PY'
 import json, os, subprocess, sys, datetime
-raw, table, mode, model, load_before, load_after = sys.argv[1:]
+raw, table, mode, model, load_before, load_after, membw = sys.argv[1:]
 def sh(cmd):
     try: return subprocess.run(cmd, shell=True, capture_output=True, text=True).stdout.strip()
     except Exception: return "?"
@@ -115,10 +119,17 @@ out.append(f"- CPU: {cpu}, {sh('nproc')} cores; ISA: {isa}. **No AVX-512 / VNNI 
            "come from an AVX512-VNNI machine, whose int8 dot-product instruction does 2-4x the int8 work per cycle of AVX2.")
 out.append(f"- Load average (1/5/15 min) before: {load_before}; after: {load_after}. The machine is shared, so "
            "figures taken under load understate the engine; `tokens per CPU-s` (process CPU time) moves much less with load.")
-out.append(f"- OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', '')} (see scripts/bench.sh).\n")
-hdr = "| batch | beam | intra | inter | ours tokens/s | CT2 tokens/s | ratio | ours peak RSS MB | CT2 peak RSS MB | RSS ratio | tokens per CPU-s | load s |"
+out.append(f"- OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', '')} (see scripts/bench.sh).")
+bw = [json.loads(l) for l in membw.splitlines() if l.strip()]
+if bw:
+    cells = ", ".join(f"{b['threads']} thread{'s' if b['threads'] > 1 else ''} {'2 MiB' if b['huge_pages'] else '4 KiB'} pages "
+                      f"{b['gb_per_s']:.1f} GB/s" for b in bw)
+    out.append(f"- Read bandwidth (`traductor-kernel-bench membw`, 512 MB, load {bw[-1]['load_1m']:.2f}): {cells}. Batch 1 "
+               "reads ~425 MB of weights per token, so bandwidth / 425 MB is its ceiling in tokens/s.")
+out.append("")
+hdr = "| batch | beam | intra | inter | ours tokens/s | CT2 tokens/s | ratio | ours peak RSS MB | CT2 peak RSS MB | RSS ratio | tokens per CPU-s | load s | load avg 1m |"
 out.append(hdr)
-out.append("| --- " * 12 + "|")
+out.append("| --- " * 13 + "|")
 for line in open(raw):
     row, js = line.rstrip("\n").split("|", 1)
     batch, beam, intra, inter, ref_tps, ref_rss, *flags = row.split()
@@ -129,7 +140,8 @@ for line in open(raw):
     ratio = f"{tps / float(ref_tps):.2f}" if comparable else "n/a"
     rss_ratio = f"{rss / float(ref_rss):.2f}" if comparable else "n/a"
     out.append(f"| {batch} | {beam} | {intra} | {inter} | {tps:.1f} | {ref_tps if comparable else '-'} | {ratio} | "
-               f"{rss:.0f} | {ref_rss if comparable else '-'} | {rss_ratio} | {r['tokens_per_cpu_s']:.1f} | {r['load_s']:.2f} |")
+               f"{rss:.0f} | {ref_rss if comparable else '-'} | {rss_ratio} | {r['tokens_per_cpu_s']:.1f} | {r['load_s']:.2f} | "
+               f"{r.get('load_average_1m', 0):.2f} |")
 out.append("\nRows without a CTranslate2 figure are extra: two single-thread replicas, and use_vmap with a 16k-entry vmap.txt "
            "(not comparable with the reference, which decodes over the full vocabulary).")
 if mode != "full":
