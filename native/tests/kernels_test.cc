@@ -9,6 +9,8 @@
 #include "kernels/gemm.h"
 #include "kernels/ops.h"
 
+#include <dnnl.h>
+
 namespace trd::kernels {
 namespace {
 
@@ -213,3 +215,28 @@ TEST(KernelsOps, DequantizeRowMultipliesByInverseScale) {
 
 }  // namespace
 }  // namespace trd::kernels
+
+// The decoding-step attention scores must be bit-identical to oneDNN's own one-row sgemm ('N', 'T',
+// M = 1), the product CTranslate2 computes them with: every key count (full 8-key blocks and the
+// scalar tail), both head widths of the golden models and NLLB, and a row stride wider than the
+// key count (the self-attention cache).
+TEST(KernelsOps, DecodingQueryScoresMatchOneDnnOneRowSgemmBitForBit) {
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal(0.f, 1.f);
+  for (const int64_t dh : {16, 64}) {
+    for (const int64_t count : {1, 7, 8, 13, 40, 257}) {
+      const int64_t ldk = count + 5;
+      std::vector<float> q(dh), kt(dh * ldk), keys(count * dh), expected(count), got(count);
+      for (auto& v : q) v = normal(rng);
+      for (auto& v : kt) v = normal(rng);
+      for (int64_t j = 0; j < count; ++j)
+        for (int64_t k = 0; k < dh; ++k) keys[j * dh + k] = kt[k * ldk + j];
+      const float alpha = 0.125f;
+      ASSERT_EQ(dnnl_sgemm('N', 'T', 1, count, dh, alpha, q.data(), dh, keys.data(), dh, 0.f, expected.data(), count),
+                dnnl_success);
+      trd::kernels::query_scores(q.data(), kt.data(), ldk, count, dh, alpha, got.data());
+      for (int64_t j = 0; j < count; ++j)
+        ASSERT_EQ(got[j], expected[j]) << "dh " << dh << ", " << count << " keys, key " << j;
+    }
+  }
+}

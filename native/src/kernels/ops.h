@@ -45,4 +45,10 @@ float dot(const float* a, const float* b, int64_t size);
 // y += alpha * x
 void axpy(float alpha, const float* x, float* y, int64_t size);
 
+// alpha * (q . K^T) for one query row of a decoding step, summed in the order of oneDNN's one-row
+// sgemm (8 lanes over the components, then ((l0+l1)+(l4+l5)) + ((l2+l3)+(l6+l7))). `kt` is K^T: row k
+// (stride ldk) holds component k of all `count` keys.
+void query_scores(const float* q, const float* kt, int64_t ldk, int64_t count, int64_t dh, float alpha,
+                  float* scores);
+
 }  // namespace trd::kernels

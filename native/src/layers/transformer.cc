@@ -91,10 +91,12 @@ __attribute__((target("avx2,fma"))) void weighted_sum_avx2(const float* p, const
 
 // One query row of one head of width dh: softmax(alpha * q.K^T) . V. `kt` is K^T (row k of stride
 // `ldk` holds component k of every key); values are rows of stride `ldv`; `scores` has room for
-// `count` entries.
+// `count` entries. `decoding` selects the one-row product order of a decoding step (kernels::query_scores).
 void attend(const float* q, const float* kt, int64_t ldk, const float* values, int64_t ldv, int64_t count,
-            int64_t dh, float alpha, float* scores, float* out) {
-  if (kHaveAvx2Fma) {
+            int64_t dh, float alpha, float* scores, float* out, bool decoding) {
+  if (decoding) {
+    kernels::query_scores(q, kt, ldk, count, dh, alpha, scores);
+  } else if (kHaveAvx2Fma) {
     scores_avx2(q, kt, ldk, count, dh, alpha, scores);
   } else {
     for (int64_t j = 0; j < count; ++j) {
@@ -329,7 +331,8 @@ void TransformerRunner::encode(const std::vector<std::vector<int32_t>>& sources)
           const int64_t off = source_offsets_[b], len = source_lengths_[b];
           for (int64_t i = 0; i < len; ++i)
             attend(qkv + (off + i) * 3 * d + hd * dh, kt + off * d + hd * dh * len, len,
-                   qkv + off * 3 * d + 2 * d + hd * dh, 3 * d, len, dh, alpha, sc, ctx + (off + i) * d + hd * dh);
+                   qkv + off * 3 * d + 2 * d + hd * dh, 3 * d, len, dh, alpha, sc, ctx + (off + i) * d + hd * dh,
+                   /*decoding=*/false);
         }
     }
     dense(sa.out, ctx, total, h, std::nullopt, x);
@@ -461,7 +464,8 @@ void TransformerRunner::step(int64_t step, const std::vector<int32_t>& tokens, c
       for (int64_t i = 0; i < n; ++i)
         for (int64_t hd = 0; hd < heads; ++hd)
           attend(qkv + i * 3 * d + hd * dh, cache_kt + (i * d + hd * dh) * steps, steps,
-                 cache_v + i * steps * d + hd * dh, d, step + 1, dh, alpha, sc, ctx + i * d + hd * dh);
+                 cache_v + i * steps * d + hd * dh, d, step + 1, dh, alpha, sc, ctx + i * d + hd * dh,
+                 /*decoding=*/!all_positions_at_once_);
     }
     dense(sa.out, ctx, n, h, std::nullopt, x);
     std::memcpy(x, h, static_cast<size_t>(n * d) * 4);
@@ -486,7 +490,7 @@ void TransformerRunner::step(int64_t step, const std::vector<int32_t>& tokens, c
         for (int64_t hd = 0; hd < heads; ++hd) {
           const int64_t s = sentences[i], off = source_offsets_[s], len = source_lengths_[s];
           attend(qkv + i * d + hd * dh, memory_kt + off * d + hd * dh * len, len, memory + off * row + d + hd * dh,
-                 row, len, dh, alpha, sc, ctx + i * d + hd * dh);
+                 row, len, dh, alpha, sc, ctx + i * d + hd * dh, /*decoding=*/!all_positions_at_once_);
         }
     }
     dense(ca.out, ctx, n, h, std::nullopt, x);

@@ -23,6 +23,15 @@ class StepModel {
                     float* logits) = 0;
   // Hypothesis i of the next step continues hypothesis origin[i] of the last step.
   virtual void reorder(const std::vector<int32_t>& origin) = 0;
+
+  // CTranslate2's translate runs one query row per step, and oneDNN sums those attention products in
+  // its one-row order; its score_batch runs every target position at once (the many-row order, one
+  // FMA chain per product). Teacher-forced scoring steps through the target here, so it says which
+  // of the two it stands in for. Default: decoding.
+  void set_all_positions_at_once(bool on) { all_positions_at_once_ = on; }
+
+ protected:
+  bool all_positions_at_once_ = false;
 };
 
 class TransformerRunner : public StepModel {
