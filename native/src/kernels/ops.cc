@@ -364,8 +364,9 @@ KERNEL_CLONES void axpy(float alpha, const float* x, float* y, int64_t size) { a
 // A decoding step's query against its keys in the order of oneDNN's one-row sgemm (its gemv kernel,
 // which CTranslate2 reaches through dnnl_sgemm with M = 1): lane r of 8 accumulates the products of
 // components k = r, r + 8, ... with FMA, and the lanes are summed ((l0+l1)+(l4+l5)) + ((l2+l3)+(l6+l7)).
-// Probed bit for bit against oneDNN 2.6; matching it raised the golden int8 translate scores that are
-// bit-identical to CTranslate2's from 183 to 239 of 317 (tiny) and from 111 to 163 of 269 (small).
+// Probed bit for bit against oneDNN 2.6. With the reassociated layer norm (see layer_norm) this
+// order raised the golden int8 translate scores bit-identical to CTranslate2's from 183 to 239 of 317
+// (tiny); with the layer norm as it stands the effect is within noise (tiny 122 -> 128, small 81 -> 75).
 // Products with several query rows (the encoder) are one in-order FMA chain per score instead.
 namespace {
 
