@@ -1,5 +1,6 @@
 // The translator through the public C ABI: validation, threads, queue and cancellation.
 #include <gtest/gtest.h>
+#include <malloc.h>
 
 #include <atomic>
 #include <cmath>
@@ -202,6 +203,42 @@ TEST(TranslatorAbi, ScoreBatchReturnsOneLogProbPerTargetTokenPlusEos) {
   EXPECT_TRUE(std::isnan(trd_score_result_log_prob(r, 0, 3)));
   trd_score_result_free(r);
   trd_translator_free(t);
+}
+
+// Every load/translate/score/free cycle allocates megabytes (the parsed model, replicas, caches):
+// after a warm-up, glibc's in-use bytes must come back to where they were. Measured: 2.5 kB of
+// growth over 30 cycles with two replicas. (Under AddressSanitizer mallinfo2 reports nothing, so
+// this checks nothing there.)
+TEST(TranslatorAbi, LoadTranslateScoreFreeCyclesReturnAllNativeMemory) {
+  if (!have_model()) GTEST_SKIP();
+  const std::vector<const char*> target = {"dan_Latn", "\xe2\x96\x81" "Hej"};
+  const size_t slen = kSource.size(), tlen = target.size();
+  auto cycle = [&] {
+    trd_translator* t = load("default", /*inter=*/2);
+    ASSERT_NE(t, nullptr);
+    trd_options* o = nullptr;
+    ASSERT_EQ(trd_options_create(&o), nullptr);
+    ASSERT_EQ(trd_options_set_return_scores(o, 1), nullptr);
+    trd_cancel* cancel = nullptr;
+    ASSERT_EQ(trd_cancel_create(&cancel), nullptr);
+    EXPECT_FALSE(translate_one(t, o, cancel).empty());
+    trd_score_result* r = nullptr;
+    trd_status* s = trd_score_batch(t, kSource.data(), &slen, target.data(), &tlen, 1, o, cancel, &r);
+    EXPECT_EQ(s, nullptr) << (s ? trd_status_message(s) : "");
+    trd_status_free(s);
+    trd_score_result_free(r);
+    trd_cancel_free(cancel);
+    trd_options_free(o);
+    trd_translator_free(t);
+  };
+  auto in_use = [] {
+    const struct mallinfo2 m = mallinfo2();
+    return static_cast<long long>(m.uordblks + m.hblkhd);
+  };
+  for (int i = 0; i < 3; ++i) cycle();
+  const long long before = in_use();
+  for (int i = 0; i < 30; ++i) cycle();
+  EXPECT_LT(in_use() - before, 64 << 10) << "native memory in use grew over 30 cycles";
 }
 
 }  // namespace
