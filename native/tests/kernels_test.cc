@@ -156,6 +156,34 @@ TEST(KernelsOps, QuantizeRowsRoundsHalfToEvenAndHandlesZeroRows) {
   for (int i = 6; i < 12; ++i) EXPECT_EQ(q[i], 0);
   quantize_rows(x.data(), 1, 6, q.data(), s.data(), false);
   EXPECT_EQ(q[2], 1) << "binary versions < 5 truncate";
+  EXPECT_EQ(q[4], -1) << "the truncated value is the shifted u8 one: floor(-0.5 + 128) - 128";
+}
+
+// CTranslate2 quantizes to u8 = round(x * scale + 128) with one fused multiply-add. The addition
+// rounds a value a few ulps from k + 0.5 onto the tie, which then goes to even. These are values the
+// golden small-int8 scoring cases pin down: quantizing them the other way flips a whole example.
+TEST(KernelsOps, QuantizeRowsRoundsTheShiftedValueLikeCTranslate2) {
+  for (int64_t depth : {6, 40}) {  // the scalar tail and the AVX2 path
+    std::vector<float> x(static_cast<size_t>(depth), 0.f);
+    x[0] = 127.f;  // scale 1
+    x[1] = 1.49999595f;   // 129.49999595 -> 129.5 -> 130
+    x[2] = -5.4999967f;   // 122.5000033 -> 122.5 -> 122
+    x[3] = 2.4999f;       // far enough from the tie: 2
+    std::vector<int8_t> q(x.size());
+    float s = 0.f;
+    quantize_rows(x.data(), 1, depth, q.data(), &s, true);
+    EXPECT_EQ(q[1], 2) << depth;
+    EXPECT_EQ(q[2], -6) << depth;
+    EXPECT_EQ(q[3], 2) << depth;
+  }
+  // From golden small-int8 (encoder layer 1, FFN input): x * scale = 24.5000057 rounds to 24.
+  const float amax = 0x1.50f09ep+3f, v = 0x1.04003ep+1f;
+  std::vector<float> row = {amax, v};
+  std::vector<int8_t> q(2);
+  float s = 0.f;
+  quantize_rows(row.data(), 1, 2, q.data(), &s, true);
+  EXPECT_EQ(q[0], 127);
+  EXPECT_EQ(q[1], 24);
 }
 
 TEST(KernelsOps, QuantizeRowsMatchesNaiveFormula) {
@@ -167,7 +195,8 @@ TEST(KernelsOps, QuantizeRowsMatchesNaiveFormula) {
     float amax = 0;
     for (int i = 0; i < 50; ++i) amax = std::max(amax, std::fabs(x[r * 50 + i]));
     EXPECT_EQ(s[r], 127.f / amax);
-    for (int i = 0; i < 50; ++i) EXPECT_EQ(q[r * 50 + i], static_cast<int8_t>(std::rint(x[r * 50 + i] * s[r])));
+    for (int i = 0; i < 50; ++i)
+      EXPECT_EQ(q[r * 50 + i], static_cast<int8_t>(std::rint(std::fma(x[r * 50 + i], s[r], 128.f)) - 128.f));
   }
 }
 
@@ -237,6 +266,32 @@ TEST(KernelsOps, DecodingQueryScoresMatchOneDnnOneRowSgemmBitForBit) {
       trd::kernels::query_scores(q.data(), kt.data(), ldk, count, dh, alpha, got.data());
       for (int64_t j = 0; j < count; ++j)
         ASSERT_EQ(got[j], expected[j]) << "dh " << dh << ", " << count << " keys, key " << j;
+    }
+  }
+}
+
+// The small-N order cannot be probed against oneDNN here (this machine has no AVX-512); the golden
+// data pins it (golden_test). This checks the kernel against the order written out one lane at a time.
+TEST(KernelsOps, GroupedQueryScoresSumSixteenLanesThenHalve) {
+  std::mt19937 rng(11);
+  std::normal_distribution<float> normal(0.f, 1.f);
+  for (const int64_t dh : {16, 20, 64}) {
+    for (const int64_t count : {1, 8, 13, 40}) {
+      const int64_t ldk = count + 3;
+      std::vector<float> q(dh), kt(dh * ldk), got(count);
+      for (auto& v : q) v = normal(rng);
+      for (auto& v : kt) v = normal(rng);
+      const float alpha = 0.25f;
+      trd::kernels::query_scores_grouped(q.data(), kt.data(), ldk, count, dh, alpha, got.data());
+      for (int64_t j = 0; j < count; ++j) {
+        float l[16] = {};
+        for (int64_t k = 0; k < dh; ++k) l[k % 16] = std::fma(q[k], kt[k * ldk + j], l[k % 16]);
+        float v8[8], v4[4], v2[2];
+        for (int t = 0; t < 8; ++t) v8[t] = l[t] + l[t + 8];
+        for (int t = 0; t < 4; ++t) v4[t] = v8[t] + v8[t + 4];
+        for (int t = 0; t < 2; ++t) v2[t] = v4[t] + v4[t + 2];
+        ASSERT_EQ(got[j], (v2[0] + v2[1]) * alpha) << "dh " << dh << ", " << count << " keys, key " << j;
+      }
     }
   }
 }

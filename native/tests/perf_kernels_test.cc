@@ -239,8 +239,8 @@ TEST(VectorizedQuantization, RowsQuantizeExactlyLikeTheScalarFormula) {
         const float scale = amax != 0.f ? 127.f / amax : 1.f;
         ASSERT_EQ(scales[r], scale);
         for (int64_t i = 0; i < depth; ++i) {
-          const float y = x[r * depth + i] * scale;
-          const auto expected = static_cast<int8_t>(static_cast<int32_t>(round ? std::nearbyint(y) : y));
+          const float u = std::fma(x[r * depth + i], scale, 128.f);
+          const auto expected = static_cast<int8_t>(static_cast<int32_t>(round ? std::nearbyint(u) : u) - 128);
           ASSERT_EQ(q[r * depth + i], expected) << "depth=" << depth << " row=" << r << " i=" << i;
         }
       }

@@ -23,9 +23,9 @@ public sealed class EngineTests
         var lines = File.ReadAllLines(Path.Combine(caseDir, expectedName, "translation.jsonl"));
         string computeType = JsonDocument.Parse(lines[0]).RootElement.GetProperty("compute_type").GetString()!;
         using var translator = NativeTranslator.Load(outDir, new TranslatorConfig { ComputeType = computeType, IntraThreads = 1 });
-        // Scores: 1e-4 for float32 (convert README); 0.05 for int8, the bound golden/README.md sets for an engine
-        // whose int8 activation rounding differs slightly from CTranslate2's (CT2's own ISA variants move them 0.045).
-        double tolerance = computeType == "int8" ? 0.05 : 1e-4;
+        // Scores within 1e-4 (convert README), int8 included: the engine reproduces CTranslate2's int8 arithmetic
+        // (measured: every line of both int8 cases identical, scores within 1e-6).
+        const double tolerance = 1e-4;
         int compared = 0;
         foreach (var line in lines)
         {

@@ -326,14 +326,13 @@ std::vector<std::vector<float>> score_sequences(layers::StepModel& model,
   for (int64_t b = 0; b < batch; ++b)
     if (sequences[b].size() >= 2) alive.push_back(static_cast<int32_t>(b));
   std::vector<float> logits, lp(static_cast<size_t>(V));
-  // CTranslate2 feeds the padded batch of decoder inputs (all but each sequence's last token) at once:
-  // a many-row product unless the longest input is a single token.
+  // CTranslate2 feeds the padded batch of decoder inputs (all but each sequence's last token) at once.
   size_t longest = 0;
   for (const auto& s : sequences) longest = std::max(longest, s.size());
-  model.set_all_positions_at_once(longest > 2);
+  model.set_rows_at_once(static_cast<int64_t>(longest) - 1);
   struct Restore {
     layers::StepModel& m;
-    ~Restore() { m.set_all_positions_at_once(false); }
+    ~Restore() { m.set_rows_at_once(0); }
   } restore{model};
   for (int64_t step = 0; !alive.empty(); ++step) {
     if (between_steps) between_steps();

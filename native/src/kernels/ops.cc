@@ -81,11 +81,11 @@ KERNEL_CLONES void layer_norm(const float* x, const float* gamma, const float* b
     const float mean = sum * inv_depth;
     const float variance = std::max(sum_squares * inv_depth - mean * mean, 0.f);
     const float rstd = 1.f / std::sqrt(variance + epsilon);
-    // Computing (x - mean) * (rstd * gamma) + beta instead (a reassociation -ffast-math may make of
-    // CTranslate2's (x - mean) * rstd * gamma + beta) makes 91 % instead of 54 % of the golden int8
-    // teacher-forced log-probs bit-identical, but flips a decision that every CTranslate2 ISA variant
-    // keeps (golden/convert small-fp16 int8, line 8). Until that is understood, this order stays.
-    for (int64_t i = 0; i < depth; ++i) yr[i] = std::fma((xr[i] - mean) * rstd, gamma[i], beta[i]);
+    // (x - mean) * (rstd * gamma) + beta: the reassociation -ffast-math makes of CTranslate2's
+    // (x - mean) * rstd * gamma + beta. With the u8-shifted quantization (quantize_rows) it makes
+    // 98 % of the golden int8 teacher-forced log-probs bit-identical; ((x - mean) * rstd) * gamma
+    // gives 57 % / 48 % (tiny / small).
+    for (int64_t i = 0; i < depth; ++i) yr[i] = std::fma(xr[i] - mean, rstd * gamma[i], beta[i]);
   }
 }
 
@@ -252,25 +252,34 @@ __attribute__((target("avx2"))) float abs_max_avx2(const float* x, int64_t size)
   return amax;
 }
 
-// q = int8(round-or-truncate(x * scale)) for 32 values at a time. |x * scale| <= 127, so the
-// saturating packs never saturate and equal the scalar casts.
-__attribute__((target("avx2"))) void quantize_row_avx2(const float* x, float scale, int8_t* q, int64_t size,
-                                                       bool round) {
-  const __m256 s = _mm256_set1_ps(scale);
+// One activation as CTranslate2 quantizes it for its u8s8 GEMM: u8 = round-or-truncate(x * scale +
+// 128), one fused multiply-add, returned here as u8 - 128. The float addition of 128 rounds x * scale
+// to the spacing of [128, 256) (or [64, 128)), so values within a few ulps of k + 0.5 become exact
+// ties and round to even: computing round(x * scale) directly differs there, which flipped golden
+// int8 decisions (bit-identical teacher-forced log-probs 91 % -> 98 %).
+inline int8_t quantize_shifted(float x, float scale, bool round) {
+  const float u = std::fma(x, scale, 128.f);
+  return static_cast<int8_t>(static_cast<int32_t>(round ? std::nearbyint(u) : u) - 128);
+}
+
+// quantize_shifted for 32 values at a time. 1 <= u <= 255 and |u - 128| <= 127, so the saturating
+// packs never saturate and equal the scalar casts.
+__attribute__((target("avx2,fma"))) void quantize_row_avx2(const float* x, float scale, int8_t* q, int64_t size,
+                                                           bool round) {
+  const __m256 s = _mm256_set1_ps(scale), shift = _mm256_set1_ps(128.f);
+  const __m256i shift_i = _mm256_set1_epi32(128);
   const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
   const int64_t size32 = size / 32 * 32;
   for (int64_t i = 0; i < size32; i += 32) {
     __m256i v[4];
     for (int j = 0; j < 4; ++j) {
-      const __m256 y = _mm256_mul_ps(_mm256_loadu_ps(x + i + 8 * j), s);
-      v[j] = round ? _mm256_cvtps_epi32(_mm256_round_ps(y, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC))
-                   : _mm256_cvttps_epi32(y);
+      const __m256 u = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 8 * j), s, shift);
+      v[j] = _mm256_sub_epi32(round ? _mm256_cvtps_epi32(u) : _mm256_cvttps_epi32(u), shift_i);
     }
     const __m256i packed = _mm256_packs_epi16(_mm256_packs_epi32(v[0], v[1]), _mm256_packs_epi32(v[2], v[3]));
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(q + i), _mm256_permutevar8x32_epi32(packed, order));
   }
-  for (int64_t i = size32; i < size; ++i)
-    q[i] = static_cast<int8_t>(static_cast<int32_t>(round ? std::nearbyint(x[i] * scale) : x[i] * scale));
+  for (int64_t i = size32; i < size; ++i) q[i] = quantize_shifted(x[i], scale, round);
 }
 
 __attribute__((target("avx2"))) void dequantize_row_avx2(const int32_t* c, float r, const float* sw, const float* bias,
@@ -302,11 +311,9 @@ void quantize_rows(const float* x, int64_t rows, int64_t depth, int8_t* q, float
     scales[r] = scale;
     if (kHaveAvx2Fma) {
       quantize_row_avx2(xr, scale, qr, depth, round);
-    } else if (round) {
-      // nearbyint rounds half to even in the default rounding mode, like _MM_FROUND_TO_NEAREST_INT.
-      for (int64_t i = 0; i < depth; ++i) qr[i] = static_cast<int8_t>(static_cast<int32_t>(std::nearbyint(xr[i] * scale)));
     } else {
-      for (int64_t i = 0; i < depth; ++i) qr[i] = static_cast<int8_t>(static_cast<int32_t>(xr[i] * scale));
+      // nearbyint rounds half to even in the default rounding mode, like cvtps2dq.
+      for (int64_t i = 0; i < depth; ++i) qr[i] = quantize_shifted(xr[i], scale, round);
     }
   }
 }
@@ -407,6 +414,53 @@ __attribute__((target("avx2,fma"))) void query_scores_avx2(const float* q, const
 }
 
 }  // namespace
+
+namespace {
+
+inline float halve_16_lanes(const float* l) {
+  float v8[8], v4[4];
+  for (int t = 0; t < 8; ++t) v8[t] = l[t] + l[t + 8];
+  for (int t = 0; t < 4; ++t) v4[t] = v8[t] + v8[t + 4];
+  return (v4[0] + v4[2]) + (v4[1] + v4[3]);
+}
+
+float grouped_query_score(const float* q, const float* kt_column, int64_t ldk, int64_t dh) {
+  float lanes[16] = {};
+  for (int64_t k = 0; k < dh; ++k) lanes[k % 16] = std::fma(q[k], kt_column[k * ldk], lanes[k % 16]);
+  return halve_16_lanes(lanes);
+}
+
+// Eight keys at a time, as query_scores_avx2: accumulator t holds lane t of the eight keys.
+__attribute__((target("avx2,fma"))) void query_scores_grouped_avx2(const float* q, const float* kt, int64_t ldk,
+                                                                   int64_t count, int64_t dh, float alpha,
+                                                                   float* scores) {
+  const __m256 va = _mm256_set1_ps(alpha);
+  int64_t j = 0;
+  for (; j + 8 <= count && dh % 16 == 0; j += 8) {
+    __m256 l[16];
+    for (auto& v : l) v = _mm256_setzero_ps();
+    for (int64_t k = 0; k < dh; k += 16)
+      for (int t = 0; t < 16; ++t)
+        l[t] = _mm256_fmadd_ps(_mm256_set1_ps(q[k + t]), _mm256_loadu_ps(kt + (k + t) * ldk + j), l[t]);
+    __m256 v4[4];
+    for (int t = 0; t < 4; ++t)
+      v4[t] = _mm256_add_ps(_mm256_add_ps(l[t], l[t + 8]), _mm256_add_ps(l[t + 4], l[t + 12]));
+    const __m256 sum = _mm256_add_ps(_mm256_add_ps(v4[0], v4[2]), _mm256_add_ps(v4[1], v4[3]));
+    _mm256_storeu_ps(scores + j, _mm256_mul_ps(sum, va));
+  }
+  for (; j < count; ++j) scores[j] = grouped_query_score(q, kt + j, ldk, dh) * alpha;
+}
+
+}  // namespace
+
+void query_scores_grouped(const float* q, const float* kt, int64_t ldk, int64_t count, int64_t dh, float alpha,
+                          float* scores) {
+  if (kHaveAvx2Fma) {
+    query_scores_grouped_avx2(q, kt, ldk, count, dh, alpha, scores);
+    return;
+  }
+  for (int64_t j = 0; j < count; ++j) scores[j] = grouped_query_score(q, kt + j, ldk, dh) * alpha;
+}
 
 void query_scores(const float* q, const float* kt, int64_t ldk, int64_t count, int64_t dh, float alpha,
                   float* scores) {

@@ -27,7 +27,8 @@ float exp_polynomial(float x);
 void log_softmax(const float* x, float* y, int64_t size);
 
 // Per-row int8 quantization of activations: scale = 127 / max|row| (1 when the row is 0),
-// q = round-half-to-even(x * scale) (or truncation when `round` is false, binary versions < 5).
+// q = round-half-to-even(fma(x, scale, 128)) - 128 (truncation instead when `round` is false, binary
+// versions < 5): CTranslate2 quantizes straight to the u8 operand of its u8s8 GEMM.
 void quantize_rows(const float* x, int64_t rows, int64_t depth, int8_t* q, float* scales, bool round);
 
 // y[i, n] = act((float(c[i, n]) * (1 / sx[i])) / sw[n] + bias[n]) (bias may be null).
@@ -50,5 +51,14 @@ void axpy(float alpha, const float* x, float* y, int64_t size);
 // (stride ldk) holds component k of all `count` keys.
 void query_scores(const float* q, const float* kt, int64_t ldk, int64_t count, int64_t dh, float alpha,
                   float* scores);
+
+// The same product for a query row that CTranslate2 computes together with other rows against the
+// same keys: in beam search the hypotheses of a sentence share the encoder output, so its
+// cross-attention is one GEMM with one row per hypothesis. On the reference machine oneDNN runs that
+// small-N GEMM with its AVX-512 kernel: 16 lanes over the components (lane t sums components t, t+16,
+// ... with fused multiply-adds), then halves: v8[t] = l[t] + l[t+8], v4[t] = v8[t] + v8[t+4],
+// v2[t] = v4[t] + v4[t+2], v2[0] + v2[1]. Established on 16-component heads (the golden models).
+void query_scores_grouped(const float* q, const float* kt, int64_t ldk, int64_t count, int64_t dh, float alpha,
+                          float* scores);
 
 }  // namespace trd::kernels

@@ -12,6 +12,11 @@
 
 namespace trd::layers {
 
+// How oneDNN sums q.K^T when CTranslate2 multiplies several query rows by the same keys at once:
+// one row is a matrix-vector product (kernels::query_scores), a few rows take its small-N kernel
+// (kernels::query_scores_grouped), more rows its general kernel (one FMA chain per product).
+enum class ProductOrder { kOneRow, kFewRows, kManyRows };
+
 // The runtime's view of a decoder, also implemented by hand-built models in the decoding tests.
 class StepModel {
  public:
@@ -24,14 +29,15 @@ class StepModel {
   // Hypothesis i of the next step continues hypothesis origin[i] of the last step.
   virtual void reorder(const std::vector<int32_t>& origin) = 0;
 
-  // CTranslate2's translate runs one query row per step, and oneDNN sums those attention products in
-  // its one-row order; its score_batch runs every target position at once (the many-row order, one
-  // FMA chain per product). Teacher-forced scoring steps through the target here, so it says which
-  // of the two it stands in for. Default: decoding.
-  void set_all_positions_at_once(bool on) { all_positions_at_once_ = on; }
+  // CTranslate2's translate runs one query row per step; its score_batch runs every position of the
+  // padded decoder input at once, and oneDNN's summation order for the attention products depends on
+  // that row count (kernels::query_scores, query_scores_grouped). Teacher-forced scoring steps
+  // through the target here, so it says how many rows CTranslate2 would have: the padded input
+  // length, or 0 while decoding (the default).
+  void set_rows_at_once(int64_t rows) { rows_at_once_ = rows; }
 
  protected:
-  bool all_positions_at_once_ = false;
+  int64_t rows_at_once_ = 0;
 };
 
 class TransformerRunner : public StepModel {
@@ -88,6 +94,7 @@ class TransformerRunner : public StepModel {
   std::vector<float> qscales_;
   std::vector<int32_t> c32_;
   std::vector<int64_t> positions_;
+  std::vector<ProductOrder> cross_order_;
 };
 
 }  // namespace trd::layers
