@@ -6,6 +6,7 @@
 #include <limits>
 #include <immintrin.h>
 #include <string>
+#include <utility>
 
 #include "common/error.h"
 #include "kernels/gemm.h"
@@ -364,11 +365,13 @@ void TransformerRunner::ensure_cache(int64_t hyps, int64_t steps) {
   for (size_t l = 0; l < cache_kt_.size(); ++l) {
     std::vector<float> kt(static_cast<size_t>(new_hyps * d * new_steps));
     std::vector<float> v(static_cast<size_t>(new_hyps * new_steps * d));
+    // Slots keep their index, so only the live hypotheses' slots are carried over.
     for (int64_t i = 0; i < cache_used_hyps_; ++i) {
+      const int64_t s = slots_[i];
       for (int64_t r = 0; r < d; ++r)
-        std::memcpy(kt.data() + (i * d + r) * new_steps, cache_kt_[l].data() + (i * d + r) * cache_steps_,
+        std::memcpy(kt.data() + (s * d + r) * new_steps, cache_kt_[l].data() + (s * d + r) * cache_steps_,
                     static_cast<size_t>(cache_used_steps_) * 4);
-      std::memcpy(v.data() + i * new_steps * d, cache_v_[l].data() + i * cache_steps_ * d,
+      std::memcpy(v.data() + s * new_steps * d, cache_v_[l].data() + s * cache_steps_ * d,
                   static_cast<size_t>(cache_used_steps_ * d) * 4);
     }
     cache_kt_[l] = std::move(kt);
@@ -380,37 +383,45 @@ void TransformerRunner::ensure_cache(int64_t hyps, int64_t steps) {
 
 void TransformerRunner::reorder(const std::vector<int32_t>& origin) {
   const int64_t n = static_cast<int64_t>(origin.size());
-  bool identity = n <= cache_used_hyps_;
-  for (int64_t i = 0; identity && i < n; ++i) identity = origin[i] == i;
-  if (!identity) {
-    ensure_cache(n, cache_used_steps_);
-    const int64_t d = d_, steps = cache_steps_, used = cache_used_steps_;
-    // K^T rows are `steps` long with `used` filled: copy whole blocks once they are mostly full.
-    const bool whole_blocks = 2 * used >= steps;
-    // One spare buffer pair rotates through the layers: layer l is gathered into the spare, and
-    // its old buffer becomes the spare for layer l + 1 (one layer's worth of memory, not a
-    // second copy of the whole cache).
-    spare_kt_.resize(cache_kt_.front().size());
-    spare_v_.resize(cache_v_.front().size());
-    for (size_t l = 0; l < cache_kt_.size(); ++l) {
-      const float* kt_src = cache_kt_[l].data();
-      const float* v_src = cache_v_[l].data();
-      float* kt_dst = spare_kt_.data();
-      float* v_dst = spare_v_.data();
-#pragma omp parallel for schedule(static)
-      for (int64_t i = 0; i < n; ++i) {
-        const float* src = kt_src + origin[i] * d * steps;
-        float* dst = kt_dst + i * d * steps;
-        if (whole_blocks)
-          std::memcpy(dst, src, static_cast<size_t>(d * steps) * 4);
-        else
-          for (int64_t r = 0; r < d; ++r) std::memcpy(dst + r * steps, src + r * steps, static_cast<size_t>(used) * 4);
-        std::memcpy(v_dst + i * steps * d, v_src + origin[i] * steps * d, static_cast<size_t>(used * d) * 4);
-      }
-      std::swap(cache_kt_[l], spare_kt_);
-      std::swap(cache_v_[l], spare_v_);
+  ensure_cache(n, cache_used_steps_);
+  // The first continuation of a hypothesis takes over its cache slot as is; each further one
+  // gets a slot no continuation uses and a copy of the parent's entries. Beam search reorders
+  // every step with most parents continued once or not at all, and greedy search only drops
+  // finished rows, so far fewer (often no) cache entries are copied than by gathering every
+  // hypothesis into a fresh buffer.
+  std::vector<char> taken(static_cast<size_t>(cache_hyps_), 0);
+  std::vector<int32_t> next(static_cast<size_t>(n), -1);
+  for (int64_t i = 0; i < n; ++i) {
+    const int32_t s = slots_[origin[i]];
+    if (!taken[s]) {
+      taken[s] = 1;
+      next[i] = s;
     }
   }
+  std::vector<std::pair<int32_t, int32_t>> copies;  // (from slot, to slot)
+  int32_t free_slot = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    if (next[i] >= 0) continue;
+    while (taken[free_slot]) ++free_slot;
+    taken[free_slot] = 1;
+    next[i] = free_slot;
+    copies.emplace_back(slots_[origin[i]], free_slot);
+  }
+  if (!copies.empty()) {
+    const int64_t d = d_, steps = cache_steps_, used = cache_used_steps_, count = static_cast<int64_t>(copies.size());
+    const int64_t layers = static_cast<int64_t>(cache_kt_.size());
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int64_t l = 0; l < layers; ++l)
+      for (int64_t c = 0; c < count; ++c) {
+        const int64_t from = copies[c].first, to = copies[c].second;
+        float* kt = cache_kt_[l].data();
+        float* v = cache_v_[l].data();
+        for (int64_t r = 0; r < d; ++r)
+          std::memcpy(kt + (to * d + r) * steps, kt + (from * d + r) * steps, static_cast<size_t>(used) * 4);
+        std::memcpy(v + to * steps * d, v + from * steps * d, static_cast<size_t>(used * d) * 4);
+      }
+  }
+  slots_ = std::move(next);
   cache_used_hyps_ = n;
 }
 
@@ -424,6 +435,10 @@ void TransformerRunner::step(int64_t step, const std::vector<int32_t>& tokens, c
   if (step != cache_used_steps_) fail(TRD_INTERNAL, "decoder steps must be consecutive");
   if (step > 0 && n != cache_used_hyps_) fail(TRD_INTERNAL, "decoder step without a matching reorder");
   ensure_cache(n, step + 1);
+  if (step == 0) {
+    slots_.resize(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) slots_[i] = static_cast<int32_t>(i);
+  }
 
   int64_t* pos = sized(positions_, n);
   std::fill(pos, pos + n, step);
@@ -450,11 +465,12 @@ void TransformerRunner::step(int64_t step, const std::vector<int32_t>& tokens, c
     float* cache_kt = cache_kt_[l].data();
     float* cache_v = cache_v_[l].data();
     const int64_t steps = cache_steps_;
+    const int32_t* slot = slots_.data();
     for (int64_t i = 0; i < n; ++i) {
       const float* k_new = qkv + i * 3 * d + d;
-      float* kt_hyp = cache_kt + i * d * steps + step;
+      float* kt_hyp = cache_kt + slot[i] * d * steps + step;
       for (int64_t r = 0; r < d; ++r) kt_hyp[r * steps] = k_new[r];
-      std::memcpy(cache_v + (i * steps + step) * d, qkv + i * 3 * d + 2 * d, static_cast<size_t>(d) * 4);
+      std::memcpy(cache_v + (slot[i] * steps + step) * d, qkv + i * 3 * d + 2 * d, static_cast<size_t>(d) * 4);
     }
 #pragma omp parallel
     {
@@ -463,8 +479,8 @@ void TransformerRunner::step(int64_t step, const std::vector<int32_t>& tokens, c
 #pragma omp for collapse(2) schedule(static)
       for (int64_t i = 0; i < n; ++i)
         for (int64_t hd = 0; hd < heads; ++hd)
-          attend(qkv + i * 3 * d + hd * dh, cache_kt + (i * d + hd * dh) * steps, steps,
-                 cache_v + i * steps * d + hd * dh, d, step + 1, dh, alpha, sc, ctx + i * d + hd * dh,
+          attend(qkv + i * 3 * d + hd * dh, cache_kt + (slot[i] * d + hd * dh) * steps, steps,
+                 cache_v + slot[i] * steps * d + hd * dh, d, step + 1, dh, alpha, sc, ctx + i * d + hd * dh,
                  /*decoding=*/!all_positions_at_once_);
     }
     dense(sa.out, ctx, n, h, std::nullopt, x);
