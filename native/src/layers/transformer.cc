@@ -25,64 +25,70 @@ void add_into(float* x, const float* y, int64_t size) {
 
 const bool kHaveAvx2Fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 
+// Lanes [0, n) of a vector (n <= 8) for masked loads and stores: masked-off lanes are not
+// accessed, so a block may end where the data does.
+__attribute__((target("avx2"))) inline __m256i lane_mask(int64_t n) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
 // Attention keys are stored transposed (K^T: row k holds component k of every key), so the scores
 // of 8 keys are one vector FMA chain over k. Each lane is still one in-order FMA chain from 0, the
 // arithmetic of a GEMM inner product, so the scores are bit-identical to a per-key dot product.
+// Up to kVectors blocks of 8 keys run side by side (independent chains hide the FMA latency); the
+// last block holds `last` keys (1..8), masked.
+template <int kVectors>
+__attribute__((target("avx2,fma"))) inline void scores_block(const float* q, const float* kt, int64_t ldk,
+                                                             int64_t dh, float alpha, int64_t last, float* scores) {
+  const __m256i mask = lane_mask(last);
+  __m256 acc[kVectors];
+  for (int u = 0; u < kVectors; ++u) acc[u] = _mm256_setzero_ps();
+  for (int64_t k = 0; k < dh; ++k) {
+    const __m256 qk = _mm256_set1_ps(q[k]);
+    const float* row = kt + k * ldk;
+    for (int u = 0; u + 1 < kVectors; ++u) acc[u] = _mm256_fmadd_ps(qk, _mm256_loadu_ps(row + 8 * u), acc[u]);
+    acc[kVectors - 1] = _mm256_fmadd_ps(qk, _mm256_maskload_ps(row + 8 * (kVectors - 1), mask), acc[kVectors - 1]);
+  }
+  const __m256 va = _mm256_set1_ps(alpha);
+  for (int u = 0; u + 1 < kVectors; ++u) _mm256_storeu_ps(scores + 8 * u, _mm256_mul_ps(acc[u], va));
+  _mm256_maskstore_ps(scores + 8 * (kVectors - 1), mask, _mm256_mul_ps(acc[kVectors - 1], va));
+}
+
 __attribute__((target("avx2,fma"))) void scores_avx2(const float* q, const float* kt, int64_t ldk, int64_t count,
                                                      int64_t dh, float alpha, float* scores) {
-  const __m256 va = _mm256_set1_ps(alpha);
-  int64_t j = 0;
-  for (; j + 32 <= count; j += 32) {
-    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-    for (int64_t k = 0; k < dh; ++k) {
-      const __m256 qk = _mm256_set1_ps(q[k]);
-      const float* row = kt + k * ldk + j;
-      a0 = _mm256_fmadd_ps(qk, _mm256_loadu_ps(row), a0);
-      a1 = _mm256_fmadd_ps(qk, _mm256_loadu_ps(row + 8), a1);
-      a2 = _mm256_fmadd_ps(qk, _mm256_loadu_ps(row + 16), a2);
-      a3 = _mm256_fmadd_ps(qk, _mm256_loadu_ps(row + 24), a3);
+  for (int64_t j = 0; j < count; j += 32) {
+    const int64_t n = std::min<int64_t>(32, count - j), last = n - (n - 1) / 8 * 8;
+    switch ((n + 7) / 8) {
+      case 4: scores_block<4>(q, kt + j, ldk, dh, alpha, last, scores + j); break;
+      case 3: scores_block<3>(q, kt + j, ldk, dh, alpha, last, scores + j); break;
+      case 2: scores_block<2>(q, kt + j, ldk, dh, alpha, last, scores + j); break;
+      default: scores_block<1>(q, kt + j, ldk, dh, alpha, last, scores + j); break;
     }
-    _mm256_storeu_ps(scores + j, _mm256_mul_ps(a0, va));
-    _mm256_storeu_ps(scores + j + 8, _mm256_mul_ps(a1, va));
-    _mm256_storeu_ps(scores + j + 16, _mm256_mul_ps(a2, va));
-    _mm256_storeu_ps(scores + j + 24, _mm256_mul_ps(a3, va));
-  }
-  for (; j + 8 <= count; j += 8) {
-    __m256 a0 = _mm256_setzero_ps();
-    for (int64_t k = 0; k < dh; ++k) a0 = _mm256_fmadd_ps(_mm256_set1_ps(q[k]), _mm256_loadu_ps(kt + k * ldk + j), a0);
-    _mm256_storeu_ps(scores + j, _mm256_mul_ps(a0, va));
-  }
-  for (; j < count; ++j) {
-    float sum = 0.f;
-    for (int64_t k = 0; k < dh; ++k) sum = std::fma(q[k], kt[k * ldk + j], sum);
-    scores[j] = sum * alpha;
   }
 }
 
-// out[c] = sum_j p[j] * v[j][c], accumulated over j in order with FMA (an axpy per key).
+// out[c] = sum_j p[j] * v[j][c] for kVectors blocks of 8 components side by side, each lane
+// accumulated over j in order with FMA (an axpy per key).
+template <int kVectors>
+__attribute__((target("avx2,fma"))) inline void weighted_sum_block(const float* p, const float* v, int64_t ldv,
+                                                                   int64_t count, float* out) {
+  __m256 acc[kVectors];
+  for (int u = 0; u < kVectors; ++u) acc[u] = _mm256_setzero_ps();
+  for (int64_t j = 0; j < count; ++j) {
+    const __m256 pj = _mm256_set1_ps(p[j]);
+    const float* row = v + j * ldv;
+    for (int u = 0; u < kVectors; ++u) acc[u] = _mm256_fmadd_ps(pj, _mm256_loadu_ps(row + 8 * u), acc[u]);
+  }
+  for (int u = 0; u < kVectors; ++u) _mm256_storeu_ps(out + 8 * u, acc[u]);
+}
+
+// Eight chains per block: two FMAs issue per cycle with a 4-cycle latency, so a head of 64
+// components runs at throughput where blocks of 32 waited on latency.
 __attribute__((target("avx2,fma"))) void weighted_sum_avx2(const float* p, const float* v, int64_t ldv,
                                                            int64_t count, int64_t dh, float* out) {
   int64_t c = 0;
-  for (; c + 32 <= dh; c += 32) {
-    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-    for (int64_t j = 0; j < count; ++j) {
-      const __m256 pj = _mm256_set1_ps(p[j]);
-      const float* row = v + j * ldv + c;
-      a0 = _mm256_fmadd_ps(pj, _mm256_loadu_ps(row), a0);
-      a1 = _mm256_fmadd_ps(pj, _mm256_loadu_ps(row + 8), a1);
-      a2 = _mm256_fmadd_ps(pj, _mm256_loadu_ps(row + 16), a2);
-      a3 = _mm256_fmadd_ps(pj, _mm256_loadu_ps(row + 24), a3);
-    }
-    _mm256_storeu_ps(out + c, a0);
-    _mm256_storeu_ps(out + c + 8, a1);
-    _mm256_storeu_ps(out + c + 16, a2);
-    _mm256_storeu_ps(out + c + 24, a3);
-  }
-  for (; c + 8 <= dh; c += 8) {
-    __m256 a0 = _mm256_setzero_ps();
-    for (int64_t j = 0; j < count; ++j) a0 = _mm256_fmadd_ps(_mm256_set1_ps(p[j]), _mm256_loadu_ps(v + j * ldv + c), a0);
-    _mm256_storeu_ps(out + c, a0);
-  }
+  for (; c + 64 <= dh; c += 64) weighted_sum_block<8>(p, v + c, ldv, count, out + c);
+  for (; c + 32 <= dh; c += 32) weighted_sum_block<4>(p, v + c, ldv, count, out + c);
+  for (; c + 8 <= dh; c += 8) weighted_sum_block<1>(p, v + c, ldv, count, out + c);
   for (; c < dh; ++c) {
     float sum = 0.f;
     for (int64_t j = 0; j < count; ++j) sum = std::fma(p[j], v[j * ldv + c], sum);
