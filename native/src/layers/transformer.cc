@@ -472,22 +472,24 @@ void TransformerRunner::step(int64_t step, const std::vector<int32_t>& tokens, c
     float* cache_v = cache_v_[l].data();
     const int64_t steps = cache_steps_;
     const int32_t* slot = slots_.data();
-    for (int64_t i = 0; i < n; ++i) {
-      const float* k_new = qkv + i * 3 * d + d;
-      float* kt_hyp = cache_kt + slot[i] * d * steps + step;
-      for (int64_t r = 0; r < d; ++r) kt_hyp[r * steps] = k_new[r];
-      std::memcpy(cache_v + (slot[i] * steps + step) * d, qkv + i * 3 * d + 2 * d, static_cast<size_t>(d) * 4);
-    }
 #pragma omp parallel
     {
       thread_local std::vector<float> scores;
       float* sc = sized(scores, std::max(step + 1, longest_source));
+      // Each (hypothesis, head) task first stores its head's slice of the new key and value: it is
+      // the only reader of that slice, and the scattered K^T stores (one cache line per
+      // component) are shared by both threads instead of running serially before the region.
 #pragma omp for collapse(2) schedule(static)
       for (int64_t i = 0; i < n; ++i)
-        for (int64_t hd = 0; hd < heads; ++hd)
-          attend(qkv + i * 3 * d + hd * dh, cache_kt + (slot[i] * d + hd * dh) * steps, steps,
-                 cache_v + slot[i] * steps * d + hd * dh, d, step + 1, dh, alpha, sc, ctx + i * d + hd * dh,
+        for (int64_t hd = 0; hd < heads; ++hd) {
+          float* kt_head = cache_kt + (slot[i] * d + hd * dh) * steps;
+          float* v_head = cache_v + slot[i] * steps * d + hd * dh;
+          const float* k_new = qkv + i * 3 * d + d + hd * dh;
+          for (int64_t r = 0; r < dh; ++r) kt_head[r * steps + step] = k_new[r];
+          std::memcpy(v_head + step * d, qkv + i * 3 * d + 2 * d + hd * dh, static_cast<size_t>(dh) * 4);
+          attend(qkv + i * 3 * d + hd * dh, kt_head, steps, v_head, d, step + 1, dh, alpha, sc, ctx + i * d + hd * dh,
                  /*decoding=*/!all_positions_at_once_);
+        }
     }
     dense(sa.out, ctx, n, h, std::nullopt, x);
     std::memcpy(x, h, static_cast<size_t>(n * d) * 4);
