@@ -1,6 +1,7 @@
 // Decoding rules on hand-built models whose logits are chosen per step (ct2-format.md §5.7-5.11).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -105,6 +106,105 @@ TEST(DecodingGreedy, ArgmaxTiesTakeTheLowestId) {
   auto o = greedy();
   o.max_length = 1;
   EXPECT_EQ(search(model, {kEos}, {{}}, o, nullptr)[0][0].ids, (std::vector<int32_t>{kA}));
+}
+
+// A vocabulary wider than one 8-float vector and not a multiple of it, so the vector scans of
+// argmax and top-k and their scalar tails both run. Logits depend on the step and the last token.
+class WideModel : public layers::StepModel {
+ public:
+  static constexpr int64_t kWide = 37;
+  using Row = std::function<std::vector<float>(int64_t step, int32_t last)>;
+  explicit WideModel(Row row) : row_(std::move(row)) {}
+  int64_t vocabulary_size() const override { return kWide; }
+  void step(int64_t step, const std::vector<int32_t>& tokens, const std::vector<int32_t>&, float* logits) override {
+    for (size_t i = 0; i < tokens.size(); ++i) {
+      const auto row = row_(step, tokens[i]);
+      std::copy(row.begin(), row.end(), logits + i * kWide);
+    }
+  }
+  void reorder(const std::vector<int32_t>&) override {}
+
+ private:
+  Row row_;
+};
+
+// Logits with a few ties, no id above 0 except `peaks` (EOS kept low).
+std::vector<float> wide_row(std::map<int32_t, float> peaks, int seed) {
+  std::vector<float> row(WideModel::kWide);
+  for (int64_t v = 0; v < WideModel::kWide; ++v) row[v] = -1.f - static_cast<float>((v * 7 + seed) % 5) * 0.25f;
+  row[kEos] = -20.f;
+  for (auto [id, value] : peaks) row[id] = value;
+  return row;
+}
+
+TEST(DecodingGreedy, ArgmaxOverAWideRowTakesTheFirstMaximumInVectorBlocksAndTail) {
+  const std::vector<std::pair<std::map<int32_t, float>, int32_t>> cases = {
+      {{{9, 5.f}, {17, 5.f}, {30, 5.f}}, 9},  // ties in three different 8-blocks
+      {{{36, 5.f}, {8, 4.f}}, 36},            // the maximum in the scalar tail
+      {{{0, 5.f}, {33, 5.f}}, 0}};            // the maximum at the first element
+  for (const auto& [peaks, expected] : cases) {
+    WideModel model([&](int64_t, int32_t) { return wide_row(peaks, 1); });
+    auto o = greedy();
+    o.return_scores = false;  // raw logits: the ties stay exact
+    o.max_length = 1;
+    EXPECT_EQ(search(model, {kEos}, {{}}, o, nullptr)[0][0].ids, (std::vector<int32_t>{expected}));
+  }
+}
+
+TEST(DecodingBeam, TopKOverWideRowsMatchesAFullSortWithCumulatedScores) {
+  // Step 0 ties ids 12 and 31 (identical rows follow, so their continuations tie too); step 1
+  // candidates of four hypotheses with different cumulated scores compete.
+  auto row = [](int64_t step, int32_t last) {
+    if (step == 0) return wide_row({{12, 2.f}, {31, 2.f}, {5, 1.5f}, {20, 1.f}}, 0);
+    if (last == 5) return wide_row({{1, 3.f}, {35, 2.5f}}, 2);
+    return wide_row({{7, 2.f}, {16, 2.f}, {36, 1.f}}, 3);
+  };
+  WideModel model(row);
+  SearchOptions o;
+  o.beam_size = 4;
+  o.num_hypotheses = 4;
+  o.end_ids = {kEos};
+  o.min_length = 0;
+  o.length_penalty = 0.f;
+  o.max_length = 2;
+  const auto r = search(model, {kEos}, {{}}, o, nullptr);
+
+  // The reference: every candidate's log-probability plus its parent's, sorted by score and then
+  // by flattened index (row-major over the step-1 hypotheses in step-0 rank order).
+  const int64_t V = WideModel::kWide;
+  struct Entry {
+    float score;
+    int64_t index;
+    std::vector<int32_t> ids;
+  };
+  auto ranked = [&](const std::vector<std::pair<std::vector<int32_t>, float>>& parents, int64_t step) {
+    std::vector<Entry> all;
+    for (size_t p = 0; p < parents.size(); ++p) {
+      const auto logits = row(step, parents[p].first.empty() ? kEos : parents[p].first.back());
+      std::vector<float> lp(V);
+      kernels::log_softmax(logits.data(), lp.data(), V);
+      for (int64_t v = 0; v < V; ++v) {
+        auto ids = parents[p].first;
+        ids.push_back(static_cast<int32_t>(v));
+        all.push_back({lp[v] + parents[p].second, static_cast<int64_t>(p) * V + v, ids});
+      }
+    }
+    std::sort(all.begin(), all.end(), [](const Entry& a, const Entry& b) {
+      return a.score > b.score || (a.score == b.score && a.index < b.index);
+    });
+    return all;
+  };
+  const auto first = ranked({{{}, 0.f}}, 0);
+  std::vector<std::pair<std::vector<int32_t>, float>> beams;
+  for (int k = 0; k < 4; ++k) beams.push_back({first[k].ids, first[k].score});
+  EXPECT_EQ(beams[0].first, (std::vector<int32_t>{12})) << "tied step-0 ids rank by id";
+  EXPECT_EQ(beams[1].first, (std::vector<int32_t>{31}));
+  const auto second = ranked(beams, 1);
+  ASSERT_EQ(r[0].size(), 4u);
+  for (int k = 0; k < 4; ++k) {
+    EXPECT_EQ(r[0][k].ids, second[k].ids) << "rank " << k;
+    EXPECT_EQ(r[0][k].score, second[k].score) << "rank " << k;
+  }
 }
 
 TEST(DecodingBeam, KeepsTwoBeamsAndRefillsFinishedSlotsFromTheSecondHalf) {

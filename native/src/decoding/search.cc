@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <immintrin.h>
 #include <limits>
 #include <unordered_set>
 
@@ -29,19 +30,61 @@ struct Candidate {
   int64_t index;  // flattened (row * V + word)
 };
 
-// Best `k` entries of `values` (descending; ties broken by the lower index).
-void top_k(const float* values, int64_t size, int64_t k, std::vector<Candidate>& out) {
+// The first i in [begin, end) with x[i] + offset > threshold, or end. Blocks of 8 values without
+// one are passed over with a single vector compare; the sum is the same float addition as the
+// scalar one and a NaN compares greater in neither, so the result is the scalar scan's.
+__attribute__((target("avx2"))) int64_t first_greater_avx2(const float* x, int64_t begin, int64_t end, float offset,
+                                                           float threshold) {
+  const __m256 off = _mm256_set1_ps(offset), thr = _mm256_set1_ps(threshold);
+  int64_t i = begin;
+  for (; i + 8 <= end; i += 8) {
+    const int mask =
+        _mm256_movemask_ps(_mm256_cmp_ps(_mm256_add_ps(_mm256_loadu_ps(x + i), off), thr, _CMP_GT_OQ));
+    if (mask != 0) return i + __builtin_ctz(static_cast<unsigned>(mask));
+  }
+  for (; i < end; ++i)
+    if (x[i] + offset > threshold) return i;
+  return end;
+}
+
+int64_t first_greater(const float* x, int64_t begin, int64_t end, float offset, float threshold) {
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  if (avx2) return first_greater_avx2(x, begin, end, offset, threshold);
+  for (int64_t i = begin; i < end; ++i)
+    if (x[i] + offset > threshold) return i;
+  return end;
+}
+
+// Index of the first largest value, as std::max_element: only a strictly greater value moves it.
+int64_t argmax(const float* x, int64_t size) {
+  int64_t best = 0;
+  for (int64_t i = first_greater(x, 1, size, 0.f, x[0]); i < size; i = first_greater(x, i + 1, size, 0.f, x[best]))
+    best = i;
+  return best;
+}
+
+// Best `k` of `rows` consecutive rows of `size` log-probabilities, each row offset by its
+// hypothesis' cumulated score `offsets[r]` (descending; ties broken by the lower flattened index
+// r * size + i). Once `k` candidates are held, only values above the k-th can enter: the rest are
+// skipped by first_greater without being inserted or written back.
+void top_k(const float* values, int64_t rows, int64_t size, const float* offsets, int64_t k,
+           std::vector<Candidate>& out) {
   out.clear();
   auto better = [](const Candidate& a, const Candidate& b) {
     return a.score > b.score || (a.score == b.score && a.index < b.index);
   };
-  for (int64_t i = 0; i < size; ++i) {
-    const float v = values[i];
-    if (static_cast<int64_t>(out.size()) == k && !(v > out.back().score)) continue;
-    Candidate c{v, i};
-    auto pos = std::upper_bound(out.begin(), out.end(), c, better);
-    out.insert(pos, c);
-    if (static_cast<int64_t>(out.size()) > k) out.pop_back();
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* row = values + r * size;
+    const float offset = offsets[r];
+    for (int64_t i = 0; i < size; ++i) {
+      if (static_cast<int64_t>(out.size()) == k) {
+        i = first_greater(row, i, size, offset, out.back().score);
+        if (i == size) break;
+      }
+      Candidate c{row[i] + offset, r * size + i};
+      out.insert(std::upper_bound(out.begin(), out.end(), c, better), c);
+      if (static_cast<int64_t>(out.size()) > k) out.pop_back();
+    }
   }
 }
 
@@ -134,7 +177,7 @@ std::vector<std::vector<Hypothesis>> greedy_search(layers::StepModel& model, con
       float* row = logits.data() + i * V;
       process_logits(row, V, alive[i].history, step, o);
       if (o.return_scores) kernels::log_softmax(row, row, V);
-      best_words[i] = static_cast<int32_t>(std::max_element(row, row + V) - row);
+      best_words[i] = static_cast<int32_t>(argmax(row, V));
       best_scores[i] = row[best_words[i]];
     }
     for (int64_t i = 0; i < n; ++i) {
@@ -194,7 +237,7 @@ std::vector<std::vector<Hypothesis>> beam_search(layers::StepModel& model, const
   }
   // Log-probabilities overwrite the logits in place: with a 256k vocabulary and batch x beam rows,
   // a second [rows, V] buffer would be the largest allocation of the search.
-  std::vector<float> logits;
+  std::vector<float> logits, cumulated;
   std::vector<std::vector<Candidate>> tops;
   std::vector<int64_t> group_first;
   for (int64_t step = 0; step < o.max_length && !alive.empty(); ++step) {
@@ -205,22 +248,23 @@ std::vector<std::vector<Hypothesis>> beam_search(layers::StepModel& model, const
     logits.resize(static_cast<size_t>(n * V));
     model.step(step, tokens, sentences, logits.data());
     // Per-row scoring and per-sentence top-k are independent: they run in parallel across rows
-    // and sentence groups; the bookkeeping below stays sequential.
+    // and sentence groups; the bookkeeping below stays sequential. top_k adds each hypothesis'
+    // cumulated score as it reads the log-probabilities (the same float sum, not stored).
 #pragma omp parallel for schedule(static) if (n > 1)
     for (int64_t i = 0; i < n; ++i) {
       float* row = logits.data() + i * V;
       process_logits(row, V, alive[i].history, step, o);
-      float* lp = row;
-      kernels::log_softmax(row, lp, V);
-      const float cumulated = alive[i].score;
-      for (int64_t v = 0; v < V; ++v) lp[v] += cumulated;
+      kernels::log_softmax(row, row, V);
     }
+    cumulated.resize(n);
+    for (int64_t i = 0; i < n; ++i) cumulated[i] = alive[i].score;
     const int64_t groups = static_cast<int64_t>(group_sizes.size());
     group_first.resize(groups);
     for (int64_t g = 0, first = 0; g < groups; first += group_sizes[g], ++g) group_first[g] = first;
     tops.resize(groups);
 #pragma omp parallel for schedule(dynamic) if (groups > 1)
-    for (int64_t g = 0; g < groups; ++g) top_k(logits.data() + group_first[g] * V, group_sizes[g] * V, C, tops[g]);
+    for (int64_t g = 0; g < groups; ++g)
+      top_k(logits.data() + group_first[g] * V, group_sizes[g], V, cumulated.data() + group_first[g], C, tops[g]);
 
     std::vector<Alive> next;
     std::vector<int32_t> next_tokens, next_groups;

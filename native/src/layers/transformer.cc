@@ -6,6 +6,7 @@
 #include <limits>
 #include <immintrin.h>
 #include <string>
+#include <utility>
 
 #include "common/error.h"
 #include "kernels/gemm.h"
@@ -24,64 +25,70 @@ void add_into(float* x, const float* y, int64_t size) {
 
 const bool kHaveAvx2Fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 
+// Lanes [0, n) of a vector (n <= 8) for masked loads and stores: masked-off lanes are not
+// accessed, so a block may end where the data does.
+__attribute__((target("avx2"))) inline __m256i lane_mask(int64_t n) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
 // Attention keys are stored transposed (K^T: row k holds component k of every key), so the scores
 // of 8 keys are one vector FMA chain over k. Each lane is still one in-order FMA chain from 0, the
 // arithmetic of a GEMM inner product, so the scores are bit-identical to a per-key dot product.
+// Up to kVectors blocks of 8 keys run side by side (independent chains hide the FMA latency); the
+// last block holds `last` keys (1..8), masked.
+template <int kVectors>
+__attribute__((target("avx2,fma"))) inline void scores_block(const float* q, const float* kt, int64_t ldk,
+                                                             int64_t dh, float alpha, int64_t last, float* scores) {
+  const __m256i mask = lane_mask(last);
+  __m256 acc[kVectors];
+  for (int u = 0; u < kVectors; ++u) acc[u] = _mm256_setzero_ps();
+  for (int64_t k = 0; k < dh; ++k) {
+    const __m256 qk = _mm256_set1_ps(q[k]);
+    const float* row = kt + k * ldk;
+    for (int u = 0; u + 1 < kVectors; ++u) acc[u] = _mm256_fmadd_ps(qk, _mm256_loadu_ps(row + 8 * u), acc[u]);
+    acc[kVectors - 1] = _mm256_fmadd_ps(qk, _mm256_maskload_ps(row + 8 * (kVectors - 1), mask), acc[kVectors - 1]);
+  }
+  const __m256 va = _mm256_set1_ps(alpha);
+  for (int u = 0; u + 1 < kVectors; ++u) _mm256_storeu_ps(scores + 8 * u, _mm256_mul_ps(acc[u], va));
+  _mm256_maskstore_ps(scores + 8 * (kVectors - 1), mask, _mm256_mul_ps(acc[kVectors - 1], va));
+}
+
 __attribute__((target("avx2,fma"))) void scores_avx2(const float* q, const float* kt, int64_t ldk, int64_t count,
                                                      int64_t dh, float alpha, float* scores) {
-  const __m256 va = _mm256_set1_ps(alpha);
-  int64_t j = 0;
-  for (; j + 32 <= count; j += 32) {
-    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-    for (int64_t k = 0; k < dh; ++k) {
-      const __m256 qk = _mm256_set1_ps(q[k]);
-      const float* row = kt + k * ldk + j;
-      a0 = _mm256_fmadd_ps(qk, _mm256_loadu_ps(row), a0);
-      a1 = _mm256_fmadd_ps(qk, _mm256_loadu_ps(row + 8), a1);
-      a2 = _mm256_fmadd_ps(qk, _mm256_loadu_ps(row + 16), a2);
-      a3 = _mm256_fmadd_ps(qk, _mm256_loadu_ps(row + 24), a3);
+  for (int64_t j = 0; j < count; j += 32) {
+    const int64_t n = std::min<int64_t>(32, count - j), last = n - (n - 1) / 8 * 8;
+    switch ((n + 7) / 8) {
+      case 4: scores_block<4>(q, kt + j, ldk, dh, alpha, last, scores + j); break;
+      case 3: scores_block<3>(q, kt + j, ldk, dh, alpha, last, scores + j); break;
+      case 2: scores_block<2>(q, kt + j, ldk, dh, alpha, last, scores + j); break;
+      default: scores_block<1>(q, kt + j, ldk, dh, alpha, last, scores + j); break;
     }
-    _mm256_storeu_ps(scores + j, _mm256_mul_ps(a0, va));
-    _mm256_storeu_ps(scores + j + 8, _mm256_mul_ps(a1, va));
-    _mm256_storeu_ps(scores + j + 16, _mm256_mul_ps(a2, va));
-    _mm256_storeu_ps(scores + j + 24, _mm256_mul_ps(a3, va));
-  }
-  for (; j + 8 <= count; j += 8) {
-    __m256 a0 = _mm256_setzero_ps();
-    for (int64_t k = 0; k < dh; ++k) a0 = _mm256_fmadd_ps(_mm256_set1_ps(q[k]), _mm256_loadu_ps(kt + k * ldk + j), a0);
-    _mm256_storeu_ps(scores + j, _mm256_mul_ps(a0, va));
-  }
-  for (; j < count; ++j) {
-    float sum = 0.f;
-    for (int64_t k = 0; k < dh; ++k) sum = std::fma(q[k], kt[k * ldk + j], sum);
-    scores[j] = sum * alpha;
   }
 }
 
-// out[c] = sum_j p[j] * v[j][c], accumulated over j in order with FMA (an axpy per key).
+// out[c] = sum_j p[j] * v[j][c] for kVectors blocks of 8 components side by side, each lane
+// accumulated over j in order with FMA (an axpy per key).
+template <int kVectors>
+__attribute__((target("avx2,fma"))) inline void weighted_sum_block(const float* p, const float* v, int64_t ldv,
+                                                                   int64_t count, float* out) {
+  __m256 acc[kVectors];
+  for (int u = 0; u < kVectors; ++u) acc[u] = _mm256_setzero_ps();
+  for (int64_t j = 0; j < count; ++j) {
+    const __m256 pj = _mm256_set1_ps(p[j]);
+    const float* row = v + j * ldv;
+    for (int u = 0; u < kVectors; ++u) acc[u] = _mm256_fmadd_ps(pj, _mm256_loadu_ps(row + 8 * u), acc[u]);
+  }
+  for (int u = 0; u < kVectors; ++u) _mm256_storeu_ps(out + 8 * u, acc[u]);
+}
+
+// Eight chains per block: two FMAs issue per cycle with a 4-cycle latency, so a head of 64
+// components runs at throughput where blocks of 32 waited on latency.
 __attribute__((target("avx2,fma"))) void weighted_sum_avx2(const float* p, const float* v, int64_t ldv,
                                                            int64_t count, int64_t dh, float* out) {
   int64_t c = 0;
-  for (; c + 32 <= dh; c += 32) {
-    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-    for (int64_t j = 0; j < count; ++j) {
-      const __m256 pj = _mm256_set1_ps(p[j]);
-      const float* row = v + j * ldv + c;
-      a0 = _mm256_fmadd_ps(pj, _mm256_loadu_ps(row), a0);
-      a1 = _mm256_fmadd_ps(pj, _mm256_loadu_ps(row + 8), a1);
-      a2 = _mm256_fmadd_ps(pj, _mm256_loadu_ps(row + 16), a2);
-      a3 = _mm256_fmadd_ps(pj, _mm256_loadu_ps(row + 24), a3);
-    }
-    _mm256_storeu_ps(out + c, a0);
-    _mm256_storeu_ps(out + c + 8, a1);
-    _mm256_storeu_ps(out + c + 16, a2);
-    _mm256_storeu_ps(out + c + 24, a3);
-  }
-  for (; c + 8 <= dh; c += 8) {
-    __m256 a0 = _mm256_setzero_ps();
-    for (int64_t j = 0; j < count; ++j) a0 = _mm256_fmadd_ps(_mm256_set1_ps(p[j]), _mm256_loadu_ps(v + j * ldv + c), a0);
-    _mm256_storeu_ps(out + c, a0);
-  }
+  for (; c + 64 <= dh; c += 64) weighted_sum_block<8>(p, v + c, ldv, count, out + c);
+  for (; c + 32 <= dh; c += 32) weighted_sum_block<4>(p, v + c, ldv, count, out + c);
+  for (; c + 8 <= dh; c += 8) weighted_sum_block<1>(p, v + c, ldv, count, out + c);
   for (; c < dh; ++c) {
     float sum = 0.f;
     for (int64_t j = 0; j < count; ++j) sum = std::fma(p[j], v[j * ldv + c], sum);
@@ -376,11 +383,13 @@ void TransformerRunner::ensure_cache(int64_t hyps, int64_t steps) {
   for (size_t l = 0; l < cache_kt_.size(); ++l) {
     std::vector<float> kt(static_cast<size_t>(new_hyps * d * new_steps));
     std::vector<float> v(static_cast<size_t>(new_hyps * new_steps * d));
+    // Slots keep their index, so only the live hypotheses' slots are carried over.
     for (int64_t i = 0; i < cache_used_hyps_; ++i) {
+      const int64_t s = slots_[i];
       for (int64_t r = 0; r < d; ++r)
-        std::memcpy(kt.data() + (i * d + r) * new_steps, cache_kt_[l].data() + (i * d + r) * cache_steps_,
+        std::memcpy(kt.data() + (s * d + r) * new_steps, cache_kt_[l].data() + (s * d + r) * cache_steps_,
                     static_cast<size_t>(cache_used_steps_) * 4);
-      std::memcpy(v.data() + i * new_steps * d, cache_v_[l].data() + i * cache_steps_ * d,
+      std::memcpy(v.data() + s * new_steps * d, cache_v_[l].data() + s * cache_steps_ * d,
                   static_cast<size_t>(cache_used_steps_ * d) * 4);
     }
     cache_kt_[l] = std::move(kt);
@@ -392,37 +401,45 @@ void TransformerRunner::ensure_cache(int64_t hyps, int64_t steps) {
 
 void TransformerRunner::reorder(const std::vector<int32_t>& origin) {
   const int64_t n = static_cast<int64_t>(origin.size());
-  bool identity = n <= cache_used_hyps_;
-  for (int64_t i = 0; identity && i < n; ++i) identity = origin[i] == i;
-  if (!identity) {
-    ensure_cache(n, cache_used_steps_);
-    const int64_t d = d_, steps = cache_steps_, used = cache_used_steps_;
-    // K^T rows are `steps` long with `used` filled: copy whole blocks once they are mostly full.
-    const bool whole_blocks = 2 * used >= steps;
-    // One spare buffer pair rotates through the layers: layer l is gathered into the spare, and
-    // its old buffer becomes the spare for layer l + 1 (one layer's worth of memory, not a
-    // second copy of the whole cache).
-    spare_kt_.resize(cache_kt_.front().size());
-    spare_v_.resize(cache_v_.front().size());
-    for (size_t l = 0; l < cache_kt_.size(); ++l) {
-      const float* kt_src = cache_kt_[l].data();
-      const float* v_src = cache_v_[l].data();
-      float* kt_dst = spare_kt_.data();
-      float* v_dst = spare_v_.data();
-#pragma omp parallel for schedule(static)
-      for (int64_t i = 0; i < n; ++i) {
-        const float* src = kt_src + origin[i] * d * steps;
-        float* dst = kt_dst + i * d * steps;
-        if (whole_blocks)
-          std::memcpy(dst, src, static_cast<size_t>(d * steps) * 4);
-        else
-          for (int64_t r = 0; r < d; ++r) std::memcpy(dst + r * steps, src + r * steps, static_cast<size_t>(used) * 4);
-        std::memcpy(v_dst + i * steps * d, v_src + origin[i] * steps * d, static_cast<size_t>(used * d) * 4);
-      }
-      std::swap(cache_kt_[l], spare_kt_);
-      std::swap(cache_v_[l], spare_v_);
+  ensure_cache(n, cache_used_steps_);
+  // The first continuation of a hypothesis takes over its cache slot as is; each further one
+  // gets a slot no continuation uses and a copy of the parent's entries. Beam search reorders
+  // every step with most parents continued once or not at all, and greedy search only drops
+  // finished rows, so far fewer (often no) cache entries are copied than by gathering every
+  // hypothesis into a fresh buffer.
+  std::vector<char> taken(static_cast<size_t>(cache_hyps_), 0);
+  std::vector<int32_t> next(static_cast<size_t>(n), -1);
+  for (int64_t i = 0; i < n; ++i) {
+    const int32_t s = slots_[origin[i]];
+    if (!taken[s]) {
+      taken[s] = 1;
+      next[i] = s;
     }
   }
+  std::vector<std::pair<int32_t, int32_t>> copies;  // (from slot, to slot)
+  int32_t free_slot = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    if (next[i] >= 0) continue;
+    while (taken[free_slot]) ++free_slot;
+    taken[free_slot] = 1;
+    next[i] = free_slot;
+    copies.emplace_back(slots_[origin[i]], free_slot);
+  }
+  if (!copies.empty()) {
+    const int64_t d = d_, steps = cache_steps_, used = cache_used_steps_, count = static_cast<int64_t>(copies.size());
+    const int64_t layers = static_cast<int64_t>(cache_kt_.size());
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int64_t l = 0; l < layers; ++l)
+      for (int64_t c = 0; c < count; ++c) {
+        const int64_t from = copies[c].first, to = copies[c].second;
+        float* kt = cache_kt_[l].data();
+        float* v = cache_v_[l].data();
+        for (int64_t r = 0; r < d; ++r)
+          std::memcpy(kt + (to * d + r) * steps, kt + (from * d + r) * steps, static_cast<size_t>(used) * 4);
+        std::memcpy(v + to * steps * d, v + from * steps * d, static_cast<size_t>(used * d) * 4);
+      }
+  }
+  slots_ = std::move(next);
   cache_used_hyps_ = n;
 }
 
@@ -436,6 +453,10 @@ void TransformerRunner::step(int64_t step, const std::vector<int32_t>& tokens, c
   if (step != cache_used_steps_) fail(TRD_INTERNAL, "decoder steps must be consecutive");
   if (step > 0 && n != cache_used_hyps_) fail(TRD_INTERNAL, "decoder step without a matching reorder");
   ensure_cache(n, step + 1);
+  if (step == 0) {
+    slots_.resize(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) slots_[i] = static_cast<int32_t>(i);
+  }
 
   int64_t* pos = sized(positions_, n);
   std::fill(pos, pos + n, step);
@@ -471,22 +492,25 @@ void TransformerRunner::step(int64_t step, const std::vector<int32_t>& tokens, c
     float* cache_kt = cache_kt_[l].data();
     float* cache_v = cache_v_[l].data();
     const int64_t steps = cache_steps_;
-    for (int64_t i = 0; i < n; ++i) {
-      const float* k_new = qkv + i * 3 * d + d;
-      float* kt_hyp = cache_kt + i * d * steps + step;
-      for (int64_t r = 0; r < d; ++r) kt_hyp[r * steps] = k_new[r];
-      std::memcpy(cache_v + (i * steps + step) * d, qkv + i * 3 * d + 2 * d, static_cast<size_t>(d) * 4);
-    }
+    const int32_t* slot = slots_.data();
 #pragma omp parallel
     {
       thread_local std::vector<float> scores;
       float* sc = sized(scores, std::max(step + 1, longest_source));
+      // Each (hypothesis, head) task first stores its head's slice of the new key and value: it is
+      // the only reader of that slice, and the scattered K^T stores (one cache line per
+      // component) are shared by both threads instead of running serially before the region.
 #pragma omp for collapse(2) schedule(static)
       for (int64_t i = 0; i < n; ++i)
-        for (int64_t hd = 0; hd < heads; ++hd)
-          attend(qkv + i * 3 * d + hd * dh, cache_kt + (i * d + hd * dh) * steps, steps,
-                 cache_v + i * steps * d + hd * dh, d, step + 1, dh, alpha, sc, ctx + i * d + hd * dh,
+        for (int64_t hd = 0; hd < heads; ++hd) {
+          float* kt_head = cache_kt + (slot[i] * d + hd * dh) * steps;
+          float* v_head = cache_v + slot[i] * steps * d + hd * dh;
+          const float* k_new = qkv + i * 3 * d + d + hd * dh;
+          for (int64_t r = 0; r < dh; ++r) kt_head[r * steps + step] = k_new[r];
+          std::memcpy(v_head + step * d, qkv + i * 3 * d + 2 * d + hd * dh, static_cast<size_t>(dh) * 4);
+          attend(qkv + i * 3 * d + hd * dh, kt_head, steps, v_head, d, step + 1, dh, alpha, sc, ctx + i * d + hd * dh,
                  product_order(rows_at_once_));
+        }
     }
     dense(sa.out, ctx, n, h, std::nullopt, x);
     std::memcpy(x, h, static_cast<size_t>(n * d) * 4);

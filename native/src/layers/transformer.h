@@ -81,11 +81,10 @@ class TransformerRunner : public StepModel {
   std::vector<std::vector<float>> memory_kv_, memory_kt_;
   std::vector<int64_t> source_offsets_, source_lengths_;
 
-  // Self-attention cache per layer: keys transposed [hyp capacity, d, step capacity] and values
-  // [hyp capacity, step capacity, d]. Reorders gather into the spare pair, which then takes the
-  // layer's place.
+  // Self-attention cache per layer: keys transposed [slot capacity, d, step capacity] and values
+  // [slot capacity, step capacity, d]; hypothesis i of the current step lives in slot slots_[i].
   std::vector<std::vector<float>> cache_kt_, cache_v_;
-  std::vector<float> spare_kt_, spare_v_;
+  std::vector<int32_t> slots_;
   int64_t cache_hyps_ = 0, cache_steps_ = 0, cache_used_steps_ = 0, cache_used_hyps_ = 0;
 
   // Scratch.
