@@ -368,69 +368,55 @@ KERNEL_CLONES float dot(const float* a, const float* b, int64_t size) { return d
 
 KERNEL_CLONES void axpy(float alpha, const float* x, float* y, int64_t size) { axpy_inline(alpha, x, y, size); }
 
-// A decoding step's query against its keys in the order of oneDNN's one-row sgemm (its gemv kernel,
-// which CTranslate2 reaches through dnnl_sgemm with M = 1): lane r of 8 accumulates the products of
-// components k = r, r + 8, ... with FMA, and the lanes are summed ((l0+l1)+(l4+l5)) + ((l2+l3)+(l6+l7)).
-// Probed bit for bit against oneDNN 2.6. With the reassociated layer norm (see layer_norm) this
-// order raised the golden int8 translate scores bit-identical to CTranslate2's from 183 to 239 of 317
-// (tiny); with the layer norm as it stands the effect is within noise (tiny 122 -> 128, small 81 -> 75).
-// Products with several query rows (the encoder) are one in-order FMA chain per score instead.
+// The scores of a query against its keys, in the order oneDNN sums them for the number of query
+// rows CTranslate2 multiplies at once (see query_scores and query_scores_grouped in ops.h). Each
+// order has a scalar form for one key and an AVX2 form for eight keys at a time, in which
+// accumulator t holds lane t of the eight keys' dot products.
 namespace {
 
-inline float combine_query_lanes(const float* l) {
+using KeyScore = float (*)(const float* q, const float* kt_column, int64_t ldk, int64_t dh);
+
+// Keys [j, count) one at a time.
+void score_keys(KeyScore score, const float* q, const float* kt, int64_t ldk, int64_t j, int64_t count,
+                int64_t dh, float alpha, float* scores) {
+  for (; j < count; ++j) scores[j] = score(q, kt + j, ldk, dh) * alpha;
+}
+
+// One query row (oneDNN's gemv kernel, probed bit for bit against oneDNN 2.6): lane r of 8
+// accumulates components r, r + 8, ... with FMA; then ((l0+l1)+(l4+l5)) + ((l2+l3)+(l6+l7)).
+float query_score(const float* q, const float* kt_column, int64_t ldk, int64_t dh) {
+  float l[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  for (int64_t k = 0; k < dh; ++k) l[k % 8] = std::fma(q[k], kt_column[k * ldk], l[k % 8]);
   return ((l[0] + l[1]) + (l[4] + l[5])) + ((l[2] + l[3]) + (l[6] + l[7]));
 }
 
-float query_score(const float* q, const float* kt_column, int64_t ldk, int64_t dh) {
-  float lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  for (int64_t k = 0; k < dh; ++k) lanes[k % 8] = std::fma(q[k], kt_column[k * ldk], lanes[k % 8]);
-  return combine_query_lanes(lanes);
-}
-
-// Eight keys at a time: accumulator r holds lane r of the eight keys' dot products.
 __attribute__((target("avx2,fma"))) void query_scores_avx2(const float* q, const float* kt, int64_t ldk,
                                                            int64_t count, int64_t dh, float alpha, float* scores) {
   const __m256 va = _mm256_set1_ps(alpha);
-  const int64_t dh8 = dh / 8 * 8;
   int64_t j = 0;
-  for (; j + 8 <= count && dh8 == dh; j += 8) {
-    __m256 l0 = _mm256_setzero_ps(), l1 = l0, l2 = l0, l3 = l0, l4 = l0, l5 = l0, l6 = l0, l7 = l0;
-    for (int64_t k = 0; k < dh8; k += 8) {
-      const float* row = kt + k * ldk + j;
-      l0 = _mm256_fmadd_ps(_mm256_set1_ps(q[k]), _mm256_loadu_ps(row), l0);
-      l1 = _mm256_fmadd_ps(_mm256_set1_ps(q[k + 1]), _mm256_loadu_ps(row + ldk), l1);
-      l2 = _mm256_fmadd_ps(_mm256_set1_ps(q[k + 2]), _mm256_loadu_ps(row + 2 * ldk), l2);
-      l3 = _mm256_fmadd_ps(_mm256_set1_ps(q[k + 3]), _mm256_loadu_ps(row + 3 * ldk), l3);
-      l4 = _mm256_fmadd_ps(_mm256_set1_ps(q[k + 4]), _mm256_loadu_ps(row + 4 * ldk), l4);
-      l5 = _mm256_fmadd_ps(_mm256_set1_ps(q[k + 5]), _mm256_loadu_ps(row + 5 * ldk), l5);
-      l6 = _mm256_fmadd_ps(_mm256_set1_ps(q[k + 6]), _mm256_loadu_ps(row + 6 * ldk), l6);
-      l7 = _mm256_fmadd_ps(_mm256_set1_ps(q[k + 7]), _mm256_loadu_ps(row + 7 * ldk), l7);
-    }
-    const __m256 sum = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(l0, l1), _mm256_add_ps(l4, l5)),
-                                     _mm256_add_ps(_mm256_add_ps(l2, l3), _mm256_add_ps(l6, l7)));
+  for (; j + 8 <= count && dh % 8 == 0; j += 8) {
+    __m256 l[8];
+    for (auto& v : l) v = _mm256_setzero_ps();
+    for (int64_t k = 0; k < dh; k += 8)
+      for (int t = 0; t < 8; ++t)
+        l[t] = _mm256_fmadd_ps(_mm256_set1_ps(q[k + t]), _mm256_loadu_ps(kt + (k + t) * ldk + j), l[t]);
+    const __m256 sum = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(l[0], l[1]), _mm256_add_ps(l[4], l[5])),
+                                     _mm256_add_ps(_mm256_add_ps(l[2], l[3]), _mm256_add_ps(l[6], l[7])));
     _mm256_storeu_ps(scores + j, _mm256_mul_ps(sum, va));
   }
-  for (; j < count; ++j) scores[j] = query_score(q, kt + j, ldk, dh) * alpha;
+  score_keys(query_score, q, kt, ldk, j, count, dh, alpha, scores);
 }
 
-}  // namespace
-
-namespace {
-
-inline float halve_16_lanes(const float* l) {
+// A few query rows (oneDNN's AVX-512 small-N kernel): 16 lanes, then halves.
+float grouped_query_score(const float* q, const float* kt_column, int64_t ldk, int64_t dh) {
+  float l[16] = {};
+  for (int64_t k = 0; k < dh; ++k) l[k % 16] = std::fma(q[k], kt_column[k * ldk], l[k % 16]);
   float v8[8], v4[4];
   for (int t = 0; t < 8; ++t) v8[t] = l[t] + l[t + 8];
   for (int t = 0; t < 4; ++t) v4[t] = v8[t] + v8[t + 4];
   return (v4[0] + v4[2]) + (v4[1] + v4[3]);
 }
 
-float grouped_query_score(const float* q, const float* kt_column, int64_t ldk, int64_t dh) {
-  float lanes[16] = {};
-  for (int64_t k = 0; k < dh; ++k) lanes[k % 16] = std::fma(q[k], kt_column[k * ldk], lanes[k % 16]);
-  return halve_16_lanes(lanes);
-}
-
-// Eight keys at a time, as query_scores_avx2: accumulator t holds lane t of the eight keys.
 __attribute__((target("avx2,fma"))) void query_scores_grouped_avx2(const float* q, const float* kt, int64_t ldk,
                                                                    int64_t count, int64_t dh, float alpha,
                                                                    float* scores) {
@@ -448,28 +434,21 @@ __attribute__((target("avx2,fma"))) void query_scores_grouped_avx2(const float* 
     const __m256 sum = _mm256_add_ps(_mm256_add_ps(v4[0], v4[2]), _mm256_add_ps(v4[1], v4[3]));
     _mm256_storeu_ps(scores + j, _mm256_mul_ps(sum, va));
   }
-  for (; j < count; ++j) scores[j] = grouped_query_score(q, kt + j, ldk, dh) * alpha;
+  score_keys(grouped_query_score, q, kt, ldk, j, count, dh, alpha, scores);
 }
 
 }  // namespace
 
-void query_scores_grouped(const float* q, const float* kt, int64_t ldk, int64_t count, int64_t dh, float alpha,
-                          float* scores) {
-  if (kHaveAvx2Fma) {
-    query_scores_grouped_avx2(q, kt, ldk, count, dh, alpha, scores);
-    return;
-  }
-  for (int64_t j = 0; j < count; ++j) scores[j] = grouped_query_score(q, kt + j, ldk, dh) * alpha;
-}
-
 void query_scores(const float* q, const float* kt, int64_t ldk, int64_t count, int64_t dh, float alpha,
                   float* scores) {
-  if (kHaveAvx2Fma) {
-    query_scores_avx2(q, kt, ldk, count, dh, alpha, scores);
-    return;
-  }
-  for (int64_t j = 0; j < count; ++j) scores[j] = query_score(q, kt + j, ldk, dh) * alpha;
+  if (kHaveAvx2Fma) return query_scores_avx2(q, kt, ldk, count, dh, alpha, scores);
+  score_keys(query_score, q, kt, ldk, 0, count, dh, alpha, scores);
 }
 
+void query_scores_grouped(const float* q, const float* kt, int64_t ldk, int64_t count, int64_t dh, float alpha,
+                          float* scores) {
+  if (kHaveAvx2Fma) return query_scores_grouped_avx2(q, kt, ldk, count, dh, alpha, scores);
+  score_keys(grouped_query_score, q, kt, ldk, 0, count, dh, alpha, scores);
+}
 
 }  // namespace trd::kernels

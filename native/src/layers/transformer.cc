@@ -407,8 +407,12 @@ void TransformerRunner::reorder(const std::vector<int32_t>& origin) {
   // every step with most parents continued once or not at all, and greedy search only drops
   // finished rows, so far fewer (often no) cache entries are copied than by gathering every
   // hypothesis into a fresh buffer.
-  std::vector<char> taken(static_cast<size_t>(cache_hyps_), 0);
-  std::vector<int32_t> next(static_cast<size_t>(n), -1);
+  std::vector<char>& taken = taken_slots_;
+  std::vector<int32_t>& next = next_slots_;
+  auto& copies = slot_copies_;  // (from slot, to slot)
+  taken.assign(static_cast<size_t>(cache_hyps_), 0);
+  next.assign(static_cast<size_t>(n), -1);
+  copies.clear();
   for (int64_t i = 0; i < n; ++i) {
     const int32_t s = slots_[origin[i]];
     if (!taken[s]) {
@@ -416,7 +420,6 @@ void TransformerRunner::reorder(const std::vector<int32_t>& origin) {
       next[i] = s;
     }
   }
-  std::vector<std::pair<int32_t, int32_t>> copies;  // (from slot, to slot)
   int32_t free_slot = 0;
   for (int64_t i = 0; i < n; ++i) {
     if (next[i] >= 0) continue;
@@ -439,7 +442,7 @@ void TransformerRunner::reorder(const std::vector<int32_t>& origin) {
         std::memcpy(v + to * steps * d, v + from * steps * d, static_cast<size_t>(used * d) * 4);
       }
   }
-  slots_ = std::move(next);
+  slots_.swap(next);
   cache_used_hyps_ = n;
 }
 
@@ -471,13 +474,8 @@ void TransformerRunner::step(int64_t step, const std::vector<int32_t>& tokens, c
   const int64_t row = 2 * d;
   // The hypotheses of one sentence share its encoder output, and CTranslate2 multiplies their
   // cross-attention queries by it at once (one row per beam hypothesis, or every scored position).
-  std::vector<ProductOrder>& cross_order = cross_order_;
-  cross_order.resize(static_cast<size_t>(n));  // no allocation once warmed up
-  for (int64_t i = 0; i < n; ++i) {
-    int64_t group = 0;
-    for (int64_t t = 0; t < n; ++t) group += sentences[t] == sentences[i];
-    cross_order[i] = product_order(rows_at_once_ > 0 ? rows_at_once_ : group);
-  }
+  sentence_rows_.assign(source_lengths_.size(), 0);
+  for (int32_t s : sentences) ++sentence_rows_[s];
 
   for (size_t l = 0; l < w.decoder_layers.size(); ++l) {
     const auto& layer = w.decoder_layers[l];
@@ -535,7 +533,8 @@ void TransformerRunner::step(int64_t step, const std::vector<int32_t>& tokens, c
         for (int64_t hd = 0; hd < heads; ++hd) {
           const int64_t s = sentences[i], off = source_offsets_[s], len = source_lengths_[s];
           attend(qkv + i * d + hd * dh, memory_kt + off * d + hd * dh * len, len, memory + off * row + d + hd * dh,
-                 row, len, dh, alpha, sc, ctx + i * d + hd * dh, cross_order[i]);
+                 row, len, dh, alpha, sc, ctx + i * d + hd * dh,
+                 product_order(rows_at_once_ > 0 ? rows_at_once_ : sentence_rows_[s]));
         }
     }
     dense(ca.out, ctx, n, h, std::nullopt, x);

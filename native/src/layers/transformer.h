@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "layers/weights.h"
@@ -93,7 +94,11 @@ class TransformerRunner : public StepModel {
   std::vector<float> qscales_;
   std::vector<int32_t> c32_;
   std::vector<int64_t> positions_;
-  std::vector<ProductOrder> cross_order_;
+  std::vector<int64_t> sentence_rows_;  // decoder rows per sentence in the current step
+  // reorder(): slots taken, the next step's slots, and the (from, to) slot copies.
+  std::vector<char> taken_slots_;
+  std::vector<int32_t> next_slots_;
+  std::vector<std::pair<int32_t, int32_t>> slot_copies_;
 };
 
 }  // namespace trd::layers
